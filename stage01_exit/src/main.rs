@@ -1,0 +1,27 @@
+//! Stage 01: the smallest honest program.
+//!
+//! No standard library, no C runtime, no `main` that Rust calls for us: the
+//! target's entry point (in `sys`) calls `start`, and `start` makes one
+//! system call, exit, with status 42. Run it and ask the shell:
+//!
+//!     cargo run -p stage01_exit; echo $?
+#![no_std]
+#![no_main]
+
+mod sys;
+
+// ANCHOR: start
+/// The program itself, called once by the entry point of the target.
+fn start() -> ! {
+    sys::exit(42)
+}
+// ANCHOR_END: start
+
+// ANCHOR: panic
+/// `no_std` leaves it to us to say what a panic does. There is nobody to
+/// tell, so exit with 101, the status Rust's own runtime uses for a panic.
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    sys::exit(101)
+}
+// ANCHOR_END: panic
