@@ -1,0 +1,81 @@
+//! Linux on aarch64: `svc #0`, the number in x8.
+//!
+//! Arguments go in x0-x5 and the result comes back in x0
+//! (arch/arm64/kernel/syscall.c, `el0_svc_common(regs, regs->regs[8], ...)`).
+//! The kernel restores every other register before it returns.
+
+use super::Errno;
+use core::arch::{asm, naked_asm};
+
+/// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
+/// the generic table).
+pub mod nr {
+    /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
+    pub const EXIT: usize = 94;
+    pub const WRITE: usize = 64;
+}
+
+// ANCHOR: entry
+/// Where the kernel starts the program (the ELF entry point).
+///
+/// There is no caller and no return address: the kernel jumped here with sp
+/// pointing at argc, then the argv pointers, a null, the environment
+/// (fs/binfmt_elf.c, create_elf_tables), 16-byte aligned, as AAPCS64 wants
+/// it. Naked, so the compiler adds no prologue.
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "mov x29, #0",  // a zero frame pointer marks the outermost frame
+        "mov x30, #0",  // and a zero link register: there is nowhere to return
+        "mov x0, sp",   // first argument of start: where argc is
+        "bl {start}",   // call start with sp as the kernel left it
+        "brk #0",       // start never returns; trap if it somehow did
+        start = sym start,
+    )
+}
+
+/// Reads argc and argv off the initial stack and runs the program.
+extern "C" fn start(stack: *const usize) -> ! {
+    // SAFETY: `stack` is where the kernel put argc, followed by argc
+    // pointers: the layout create_elf_tables writes.
+    let args = unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const u8;
+        core::slice::from_raw_parts(argv, argc)
+    };
+    crate::start(args)
+}
+// ANCHOR_END: entry
+
+// ANCHOR: syscall
+/// Traps into the kernel for a call that never returns, such as exit.
+pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
+    // SAFETY: the caller picks a call that takes one integer and never returns.
+    unsafe { asm!("svc #0", in("x8") n, in("x0") a0, options(noreturn, nostack)) }
+}
+
+/// Traps into the kernel with three arguments and returns its answer.
+///
+/// Linux reports an error as a return value in -4095..=-1, the negated error
+/// number (include/linux/err.h, MAX_ERRNO); anything else is a result.
+pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usize, Errno> {
+    let ret: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    unsafe {
+        asm!(
+            "svc #0",
+            in("x8") n,
+            inlateout("x0") a0 => ret,
+            in("x1") a1,
+            in("x2") a2,
+            options(nostack, preserves_flags),
+        );
+    }
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+// ANCHOR_END: syscall

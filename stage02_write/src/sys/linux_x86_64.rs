@@ -1,0 +1,81 @@
+//! Linux on x86_64: the `syscall` instruction, the number in rax.
+//!
+//! Arguments go in rdi, rsi, rdx, r10, r8, r9 and the result comes back in
+//! rax (arch/x86/entry/entry_64.S, header comment). The instruction itself
+//! overwrites rcx (the return address) and r11 (the saved flags).
+
+use super::Errno;
+use core::arch::{asm, naked_asm};
+
+/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl.
+pub mod nr {
+    /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
+    pub const EXIT: usize = 231;
+    pub const WRITE: usize = 1;
+}
+
+// ANCHOR: entry
+/// Where the kernel starts the program (the ELF entry point).
+///
+/// There is no caller and no return address: the kernel jumped here with
+/// rsp pointing at argc, then the argv pointers, a null, the environment
+/// (fs/binfmt_elf.c, create_elf_tables), 16-byte aligned. Naked, so the
+/// compiler adds no prologue that would assume otherwise.
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "xor ebp, ebp",  // a zero frame pointer marks the outermost frame
+        "mov rdi, rsp",  // first argument of start: where argc is
+        "call {start}",  // pushes 8 bytes: rsp is now as a called function expects
+        "ud2",           // start never returns; trap if it somehow did
+        start = sym start,
+    )
+}
+
+/// Reads argc and argv off the initial stack and runs the program.
+extern "C" fn start(stack: *const usize) -> ! {
+    // SAFETY: `stack` is where the kernel put argc, followed by argc
+    // pointers: the layout create_elf_tables writes.
+    let args = unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const u8;
+        core::slice::from_raw_parts(argv, argc)
+    };
+    crate::start(args)
+}
+// ANCHOR_END: entry
+
+// ANCHOR: syscall
+/// Traps into the kernel for a call that never returns, such as exit.
+pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
+    // SAFETY: the caller picks a call that takes one integer and never returns.
+    unsafe { asm!("syscall", in("rax") n, in("rdi") a0, options(noreturn, nostack)) }
+}
+
+/// Traps into the kernel with three arguments and returns its answer.
+///
+/// Linux reports an error as a return value in -4095..=-1, the negated error
+/// number (include/linux/err.h, MAX_ERRNO); anything else is a result.
+pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usize, Errno> {
+    let ret: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") n => ret,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            lateout("rcx") _, // the CPU stores the return address here
+            lateout("r11") _, // and the flags here, restoring them on return
+            options(nostack, preserves_flags),
+        );
+    }
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+// ANCHOR_END: syscall
