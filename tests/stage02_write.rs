@@ -1,0 +1,46 @@
+//! Stage 02 echoes its arguments, greets when it has none, and turns a
+//! failed write into exit status 1.
+
+use workbook_tests::{stage, stage_with_stdout_closed, transcript};
+
+fn run(args: &[&str]) -> String {
+    transcript(&stage("stage02_write").args(args).output().unwrap())
+}
+
+#[test]
+fn greets_without_arguments() {
+    insta::assert_snapshot!(run(&[]));
+}
+
+#[test]
+fn echoes_its_arguments() {
+    insta::assert_snapshot!(run(&["hello", "world"]));
+}
+
+#[test]
+fn keeps_spaces_inside_an_argument() {
+    insta::assert_snapshot!(run(&["two  spaces", "", "after an empty one"]));
+}
+
+#[test]
+fn passes_bytes_through_unchanged() {
+    insta::assert_snapshot!(run(&["héllo", "wörld", "😀"]));
+}
+
+#[test]
+fn fails_with_status_1_when_stdout_is_closed() {
+    let out = stage_with_stdout_closed("stage02_write", &["hi"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&out));
+}
+
+#[test]
+fn echoes_a_long_argument_whole() {
+    // Larger than a pipe holds (64 KiB on Linux), under the kernel's 128 KiB
+    // limit for one argument.
+    let long = "x".repeat(100_000);
+    let out = stage("stage02_write").arg(&long).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, format!("{long}\n").into_bytes());
+}
