@@ -75,6 +75,7 @@ unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
     unsafe { memcmp(a, b, n) }
 }
 
+// ANCHOR: strlen
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
     let mut len = 0;
@@ -84,3 +85,4 @@ pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
     }
     len
 }
+// ANCHOR_END: strlen

@@ -17,6 +17,8 @@
 //! For example, Linux on aarch64 under qemu:
 //! `WORKBOOK_TARGET=aarch64-unknown-linux-gnu WORKBOOK_RUNNER=qemu-aarch64 cargo test`
 
+pub mod diff;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

@@ -6,12 +6,14 @@
 
 use core::arch::{asm, naked_asm};
 
+// ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
 /// the generic table).
 pub mod nr {
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
     pub const EXIT: usize = 94;
 }
+// ANCHOR_END: nr
 
 // ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).

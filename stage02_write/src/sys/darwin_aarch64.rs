@@ -8,12 +8,14 @@
 use super::Errno;
 use core::arch::asm;
 
+// ANCHOR: nr
 /// System call numbers, from xnu bsd/kern/syscalls.master.
 pub mod nr {
     /// `exit` ends the whole process (xnu bsd/kern/kern_exit.c, `exit1`).
     pub const EXIT: usize = 1;
     pub const WRITE: usize = 4;
 }
+// ANCHOR_END: nr
 
 // ANCHOR: entry
 /// Where dyld hands over: the kernel starts dyld, dyld loads libSystem and

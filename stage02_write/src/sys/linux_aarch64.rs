@@ -7,6 +7,7 @@
 use super::Errno;
 use core::arch::{asm, naked_asm};
 
+// ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
 /// the generic table).
 pub mod nr {
@@ -14,6 +15,7 @@ pub mod nr {
     pub const EXIT: usize = 94;
     pub const WRITE: usize = 64;
 }
+// ANCHOR_END: nr
 
 // ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).

@@ -7,12 +7,14 @@
 use super::Errno;
 use core::arch::{asm, naked_asm};
 
+// ANCHOR: nr
 /// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl.
 pub mod nr {
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
     pub const EXIT: usize = 231;
     pub const WRITE: usize = 1;
 }
+// ANCHOR_END: nr
 
 // ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).

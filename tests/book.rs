@@ -1,0 +1,406 @@
+//! The book stays true to the code.
+//!
+//! - every diff between two stages in book/src/diffs is the one the current
+//!   sources give (regenerate them all with the command in `BLESS`);
+//! - every `{{#include file:anchor}}` in book/src names a file and an anchor
+//!   that exist, and no code block in a chapter comes out empty;
+//! - the disassembly listings in book/src/listings match fresh release
+//!   builds. That test is ignored by default, since it needs the cross tools
+//!   (tools/cross/build, llvm-objdump-16); CI runs it with `-- --ignored`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use workbook_tests::{diff, stages, workspace_root};
+
+/// The one command that rewrites every generated file of the book.
+const BLESS: &str = "WORKBOOK_BLESS=1 cargo test -p workbook-tests --test book";
+
+fn blessing() -> bool {
+    std::env::var_os("WORKBOOK_BLESS").is_some()
+}
+
+fn book_src() -> PathBuf {
+    workspace_root().join("book/src")
+}
+
+/// Checks the generated files in `dir` (those ending in `extension`)
+/// against `fresh`, or rewrites them under WORKBOOK_BLESS. A file that
+/// nothing generates any more counts as stale too.
+fn check_generated(dir: &Path, extension: &str, fresh: &BTreeMap<String, String>, bless: &str) {
+    let committed: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|name| name.ends_with(extension))
+                .collect()
+        })
+        .unwrap_or_default();
+    if blessing() {
+        std::fs::create_dir_all(dir).expect("the folder can be created");
+        for name in committed.iter().filter(|n| !fresh.contains_key(*n)) {
+            std::fs::remove_file(dir.join(name)).expect("a stale file can be removed");
+        }
+        for (name, text) in fresh {
+            std::fs::write(dir.join(name), text).expect("the file can be written");
+        }
+        return;
+    }
+    let mut stale: Vec<String> = fresh
+        .iter()
+        .filter(|(name, text)| std::fs::read_to_string(dir.join(name)).ok().as_ref() != Some(text))
+        .map(|(name, _)| name.clone())
+        .collect();
+    stale.extend(committed.into_iter().filter(|n| !fresh.contains_key(n)));
+    assert!(
+        stale.is_empty(),
+        "stale or missing in {}: {}\nregenerate with: {bless}\n(then review and commit the result)",
+        dir.display(),
+        stale.join(", ")
+    );
+}
+
+/// Each stage and the one before it, by folder name: (stage01_exit,
+/// stage02_write), (stage02_write, stage03_...), ...
+fn stage_pairs() -> Vec<(String, String)> {
+    let stages = stages();
+    stages
+        .windows(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect()
+}
+
+#[test]
+fn stage_diffs_are_fresh() {
+    let fresh = stage_pairs()
+        .into_iter()
+        .map(|(old, new)| {
+            let text = diff::stage_diff(workspace_root(), &old, &new);
+            (format!("{new}.diff"), text)
+        })
+        .collect();
+    check_generated(&book_src().join("diffs"), ".diff", &fresh, BLESS);
+}
+
+#[test]
+fn stage_diffs_turn_one_stage_into_the_next() {
+    for (old, new) in stage_pairs() {
+        let patch = diff::stage_diff(workspace_root(), &old, &new);
+        for (name, hunks) in split_files(&patch) {
+            let read = |stage: &str| {
+                std::fs::read_to_string(workspace_root().join(stage).join(&name))
+                    .unwrap_or_default()
+            };
+            assert_eq!(
+                apply(&read(&old), &hunks),
+                read(&new),
+                "the diff {old} -> {new} does not rebuild {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_diff_round_trips_on_awkward_texts() {
+    let texts = [
+        "",
+        "one\n",
+        "no newline at the end",
+        "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n",
+        "a\nB\nc\nd\ne\nf\ng\nh\ni\nj\nK\nl\nm",
+        "-- a line that looks like a header\n--- and another\n",
+    ];
+    for old in texts {
+        for new in texts {
+            let patch = diff::unified("x", "x", old, new);
+            let hunks = split_files(&patch)
+                .pop()
+                .map(|(_, h)| h)
+                .unwrap_or_default();
+            assert_eq!(apply(old, &hunks), new, "{old:?} -> {new:?}:\n{patch}");
+        }
+    }
+}
+
+/// The per-file parts of a unified diff: the file's name and its hunk
+/// lines. Hunk headers say how many lines follow, so a removed line that
+/// itself starts with "-- " is never taken for a file header.
+fn split_files(patch: &str) -> Vec<(String, Vec<&str>)> {
+    let mut files: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut lines = patch.lines();
+    let (mut old_left, mut new_left) = (0, 0);
+    while let Some(line) = lines.next() {
+        if old_left == 0 && new_left == 0 {
+            if let Some(old_name) = line.strip_prefix("--- ") {
+                let new_name = lines.next().and_then(|l| l.strip_prefix("+++ ")).unwrap();
+                let name = if old_name == "/dev/null" {
+                    new_name
+                } else {
+                    old_name
+                };
+                files.push((name.to_owned(), Vec::new()));
+                continue;
+            }
+            if let Some(header) = line.strip_prefix("@@ ") {
+                let count = |side: &str| -> usize {
+                    let range = side[1..].split(' ').next().unwrap();
+                    range.split_once(',').map_or(1, |(_, n)| n.parse().unwrap())
+                };
+                let (old, new) = header.split_once(' ').unwrap();
+                (old_left, new_left) = (count(old), count(new));
+            }
+        } else {
+            match line.as_bytes().first() {
+                Some(b' ') => (old_left, new_left) = (old_left - 1, new_left - 1),
+                Some(b'-') => old_left -= 1,
+                Some(b'+') => new_left -= 1,
+                _ => {}
+            }
+        }
+        files.last_mut().expect("a file header first").1.push(line);
+    }
+    files
+}
+
+/// Applies one file's hunks to `old`, checking every context and removed
+/// line against it.
+fn apply(old: &str, hunks: &[&str]) -> String {
+    let old: Vec<&str> = old.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut next = 0; // the first old line not yet copied
+    let mut last_sign = ' ';
+    for line in hunks {
+        if let Some(header) = line.strip_prefix("@@ -") {
+            let start: usize = header
+                .split([',', ' '])
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap();
+            let first = if header.starts_with(&format!("{start},0 ")) {
+                start
+            } else {
+                start - 1
+            };
+            out.extend(old[next..first].iter().copied());
+            next = first;
+        } else if *line == "\\ No newline at end of file" {
+            // The line before it had no newline: take back the one added.
+            if last_sign != '-' {
+                out.pop();
+            }
+        } else {
+            let (sign, text) = line.split_at(1);
+            last_sign = sign.chars().next().unwrap();
+            if sign != "+" {
+                assert_eq!(old[next].trim_end_matches('\n'), text, "context differs");
+                next += 1;
+            }
+            if sign != "-" {
+                out += text;
+                out.push('\n');
+            }
+        }
+    }
+    out.extend(old[next..].iter().copied());
+    out
+}
+
+/// Every Markdown file of the book, with its text.
+fn chapters() -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut pending = vec![book_src()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("book/src is readable") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                let text = std::fs::read_to_string(&path).expect("a chapter is UTF-8");
+                found.push((path, text));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// What an mdBook include names: the file, and an anchor or line range.
+struct Include {
+    file: PathBuf,
+    anchor: Option<String>,
+    lines: Option<(usize, Option<usize>)>,
+}
+
+/// The `{{#include ...}}` links in a chapter (not the escaped `\{{#`).
+fn includes(chapter: &Path, text: &str) -> Vec<(String, Include)> {
+    let dir = chapter.parent().unwrap();
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices("{{#include ") {
+        if text[..at].ends_with('\\') {
+            continue;
+        }
+        let rest = &text[at + "{{#include ".len()..];
+        let link = rest[..rest.find("}}").expect("an include ends with }}")].trim();
+        let (file, selector) = link.split_once(':').unwrap_or((link, ""));
+        let is_range = selector.chars().all(|c| c.is_ascii_digit() || c == ':');
+        let include = Include {
+            file: dir.join(file),
+            anchor: (!is_range).then(|| selector.to_owned()),
+            lines: (is_range && !selector.is_empty()).then(|| {
+                let (from, to) = selector.split_once(':').unwrap_or((selector, selector));
+                (from.parse().unwrap_or(1), to.parse().ok())
+            }),
+        };
+        found.push((link.to_owned(), include));
+    }
+    found
+}
+
+/// The text an include pastes into the book, as mdBook computes it (the
+/// marker lines themselves are left out), or why there is none.
+fn resolve(include: &Include) -> Result<String, String> {
+    let text = std::fs::read_to_string(&include.file).map_err(|e| format!("cannot read: {e}"))?;
+    let marker = |line: &str| line.contains("ANCHOR:") || line.contains("ANCHOR_END:");
+    if let Some(anchor) = &include.anchor {
+        let is = |line: &str, kind: &str| {
+            line.split_once(kind)
+                .is_some_and(|(_, name)| name.trim() == anchor)
+        };
+        let start = text.lines().position(|l| is(l, "ANCHOR:"));
+        let end = text.lines().position(|l| is(l, "ANCHOR_END:"));
+        return match (start, end) {
+            (Some(start), Some(end)) if start < end => Ok(text
+                .lines()
+                .take(end)
+                .skip(start + 1)
+                .filter(|l| !marker(l))
+                .map(|l| format!("{l}\n"))
+                .collect()),
+            (Some(_), Some(_)) => Err(format!(
+                "ANCHOR_END: {anchor} comes before ANCHOR: {anchor}"
+            )),
+            _ => Err(format!(
+                "no `ANCHOR: {anchor}` ... `ANCHOR_END: {anchor}` region"
+            )),
+        };
+    }
+    let (from, to) = include.lines.unwrap_or((1, None));
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i + 1 >= from && to.is_none_or(|to| *i < to))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect())
+}
+
+#[test]
+fn includes_name_files_and_anchors_that_exist() {
+    let mut broken = Vec::new();
+    for (chapter, text) in chapters() {
+        for (link, include) in includes(&chapter, &text) {
+            if let Err(why) = resolve(&include) {
+                broken.push(format!(
+                    "{}: {{{{#include {link}}}}}: {why}",
+                    chapter.display()
+                ));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken includes:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn no_code_block_is_empty() {
+    let mut empty = Vec::new();
+    for (chapter, text) in chapters() {
+        let mut block: Option<(usize, String)> = None; // first line, content
+        for (number, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                block = match block.take() {
+                    None => Some((number + 1, String::new())),
+                    Some((start, content)) => {
+                        if content.trim().is_empty() {
+                            empty.push(format!("{}:{start}", chapter.display()));
+                        }
+                        None
+                    }
+                };
+            } else if let Some((_, content)) = &mut block {
+                // An include counts for what it pastes, not for its own text.
+                let links = includes(&chapter, line);
+                if links.is_empty() {
+                    content.push_str(line);
+                }
+                for (_, include) in links {
+                    content.push_str(&resolve(&include).unwrap_or_default());
+                }
+            }
+        }
+    }
+    assert!(
+        empty.is_empty(),
+        "empty code blocks at: {}",
+        empty.join(", ")
+    );
+}
+
+/// The command that regenerates the disassembly listings.
+const BLESS_LISTINGS: &str =
+    "WORKBOOK_BLESS=1 cargo test -p workbook-tests --test book -- --ignored listings";
+
+/// Runs `program args` in the workspace root and returns "$ command" and
+/// its output, the way the book shows a terminal.
+fn shell(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} (a missing tool fails this test): {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("tool output is UTF-8");
+    // Tools pad some lines with spaces; the book has no use for them.
+    let body: String = text
+        .trim_matches('\n')
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    format!("$ {program} {}\n{body}", args.join(" "))
+}
+
+#[test]
+#[ignore = "needs tools/cross/build's toolchain and llvm-16; CI runs it"]
+fn listings_are_fresh() {
+    assert!(
+        cfg!(all(target_os = "linux", target_arch = "x86_64")),
+        "the x86_64 listings come from this machine's own release build"
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    shell(&cargo, &["build", "--release", "-p", "stage01_exit"]);
+    let native = "target/release/stage01_exit";
+    let mut fresh = BTreeMap::new();
+    fresh.insert(
+        "stage01_exit.x86_64-unknown-linux-gnu.txt".to_owned(),
+        shell("llvm-objdump-16", &["-d", "-M", "intel", native]),
+    );
+    fresh.insert(
+        "stage01_exit.x86_64-unknown-linux-gnu.readelf.txt".to_owned(),
+        format!(
+            "{}{}",
+            shell("llvm-readelf-16", &["-lSW", native]),
+            shell("llvm-readelf-16", &["-p", ".comment", native])
+        ),
+    );
+    for target in ["aarch64-unknown-linux-gnu", "aarch64-apple-darwin"] {
+        shell("tools/cross/build", &[target, "release"]);
+        let binary = format!("target/cross/{target}/release/stage01_exit");
+        fresh.insert(
+            format!("stage01_exit.{target}.txt"),
+            shell("llvm-objdump-16", &["-d", &binary]),
+        );
+    }
+    check_generated(&book_src().join("listings"), ".txt", &fresh, BLESS_LISTINGS);
+}
