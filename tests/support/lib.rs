@@ -192,3 +192,219 @@ pub fn transcript(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+// ANCHOR: server
+/// How long a test waits for a server before it gives up. Only a guard
+/// against hangs: an emulated target can be slow, and a passing run never
+/// waits this long.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A server stage running for a test: started with `PORT` 0 in a process
+/// group of its own, its first line of stdout (`listening on
+/// http://127.0.0.1:PORT`) already read.
+///
+/// Stop it with [`Server::stop`], which closes its standard input, the
+/// way these servers are asked to end. If a test fails first, dropping the
+/// `Server` kills its whole process group, so that no process outlives
+/// the test.
+pub struct Server {
+    child: std::process::Child,
+    /// The port the server reported.
+    pub port: u16,
+    /// Its first line of stdout, as printed.
+    pub first_line: String,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+/// How a server ended: its status and what it wrote after its first line.
+pub struct Stopped {
+    pub status: std::process::ExitStatus,
+    pub stdout: Vec<String>,
+    pub stderr: String,
+}
+
+impl Server {
+    /// Starts `stage_name` with `args`, which should include the port
+    /// (`"0"`), and waits for its first line.
+    pub fn start(stage_name: &str, args: &[&str]) -> Server {
+        use std::io::{BufRead, Read};
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+        let mut child = stage(stage_name)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {stage_name}: {e}"));
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().expect("piped");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let mut server = Server {
+            child,
+            port: 0,
+            first_line: String::new(),
+            lines,
+            stderr: Some(stderr),
+        };
+        let first = server.next_line().unwrap_or_else(|| {
+            let stderr = server.stderr.take().and_then(|t| t.join().ok());
+            panic!("{stage_name} printed no first line; stderr: {stderr:?}")
+        });
+        server.port = first
+            .strip_prefix("listening on http://127.0.0.1:")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
+        server.first_line = first;
+        server
+    }
+
+    /// The server's standard input, to type into.
+    pub fn stdin(&mut self) -> &mut std::process::ChildStdin {
+        self.child.stdin.as_mut().expect("open until stop")
+    }
+
+    /// The server's process id (with a runner, the runner's).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next line the server writes to stdout, or `None` if it ends its
+    /// output or writes nothing for [`PATIENCE`].
+    pub fn next_line(&self) -> Option<String> {
+        self.lines.recv_timeout(PATIENCE).ok()
+    }
+
+    /// Closes the server's standard input and waits for it to exit.
+    pub fn stop(mut self) -> Stopped {
+        drop(self.child.stdin.take());
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not exit after its stdin closed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let stderr = self.stderr.take().and_then(|t| t.join().ok());
+        Stopped {
+            status,
+            stdout: self.lines.try_iter().collect(),
+            stderr: stderr.unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            // The negative pid names the process group, which the server's
+            // own child processes share.
+            let group = format!("-{}", self.child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = self.child.wait();
+        }
+    }
+}
+// ANCHOR_END: server
+
+// ANCHOR: http
+/// Sends `request` to 127.0.0.1:`port` and returns everything the server
+/// answers until it closes the connection. Timeouts on every step keep a
+/// broken server from hanging the test.
+pub fn exchange(port: u16, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, PATIENCE)?;
+    stream.set_read_timeout(Some(PATIENCE))?;
+    stream.set_write_timeout(Some(PATIENCE))?;
+    stream.write_all(request)?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    Ok(answer)
+}
+
+/// A minimal HTTP/1.1 GET request for `path`.
+pub fn get_request(path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes()
+}
+// ANCHOR_END: http
+
+// ANCHOR: proc
+/// The process table as Linux shows it in /proc: reading the processes a
+/// server started, and the descriptors they hold.
+#[cfg(target_os = "linux")]
+pub mod proc {
+    /// One process: its pid, its parent's pid and its state letter (`R`
+    /// running, `S` sleeping, `Z` a zombie nobody has reaped).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Process {
+        pub pid: u32,
+        pub ppid: u32,
+        pub state: char,
+    }
+
+    /// Reads /proc/PID/stat; `None` if the process is gone.
+    pub fn process(pid: u32) -> Option<Process> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses,
+        // so read from the last ')'.
+        let mut rest = stat.rsplit_once(')')?.1.split_whitespace();
+        let state = rest.next()?.chars().next()?;
+        let ppid = rest.next()?.parse().ok()?;
+        Some(Process { pid, ppid, state })
+    }
+
+    /// Every process whose parent is `parent`, zombies included.
+    pub fn children(parent: u32) -> Vec<Process> {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        let mut children: Vec<Process> = entries
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+            .filter_map(process)
+            .filter(|p| p.ppid == parent)
+            .collect();
+        children.sort_by_key(|p| p.pid);
+        children
+    }
+
+    /// What each open descriptor of `pid` refers to, as /proc shows it:
+    /// `socket:[1234]`, `pipe:[5678]`, `/dev/null`...
+    pub fn descriptors(pid: u32) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            return Vec::new();
+        };
+        let mut targets: Vec<String> = entries
+            .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+            .map(|target| target.display().to_string())
+            .collect();
+        targets.sort();
+        targets
+    }
+
+    /// The sockets among [`descriptors`].
+    pub fn sockets(pid: u32) -> Vec<String> {
+        let mut sockets = descriptors(pid);
+        sockets.retain(|target| target.starts_with("socket:"));
+        sockets
+    }
+}
+// ANCHOR_END: proc
