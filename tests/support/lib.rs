@@ -303,10 +303,13 @@ impl Server {
             );
             std::thread::sleep(std::time::Duration::from_millis(10));
         };
+        // The rest of stdout, up to its end: that comes once every process
+        // that could write to it is gone.
+        let stdout = std::iter::from_fn(|| self.next_line()).collect();
         let stderr = self.stderr.take().and_then(|t| t.join().ok());
         Stopped {
             status,
-            stdout: self.lines.try_iter().collect(),
+            stdout,
             stderr: stderr.unwrap_or_default(),
         }
     }

@@ -11,11 +11,11 @@ use core::arch::{asm, naked_asm};
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
 /// the generic table).
 pub mod nr {
-    /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
-    pub const EXIT: usize = 94;
     pub const CLOSE: usize = 57;
     pub const READ: usize = 63;
     pub const WRITE: usize = 64;
+    /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
+    pub const EXIT: usize = 94;
     pub const SOCKET: usize = 198;
     pub const BIND: usize = 200;
     pub const LISTEN: usize = 201;

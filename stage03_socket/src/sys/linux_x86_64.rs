@@ -10,8 +10,6 @@ use core::arch::{asm, naked_asm};
 // ANCHOR: nr
 /// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl.
 pub mod nr {
-    /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
-    pub const EXIT: usize = 231;
     pub const READ: usize = 0;
     pub const WRITE: usize = 1;
     pub const CLOSE: usize = 3;
@@ -20,6 +18,8 @@ pub mod nr {
     pub const LISTEN: usize = 50;
     pub const GETSOCKNAME: usize = 51;
     pub const SETSOCKOPT: usize = 54;
+    /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
+    pub const EXIT: usize = 231;
 }
 // ANCHOR_END: nr
 

@@ -1,0 +1,274 @@
+//! Stage 04 serves every client the same response from a pool of worker
+//! processes, survives clients that hang up or say nothing, replaces a
+//! worker that dies, logs one line per connection, and on shutdown leaves
+//! no process, zombie or descriptor behind.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use workbook_tests::{PATIENCE, Server, exchange, get_request, stage, transcript};
+
+const STAGE: &str = "stage04_accept";
+/// The pool size the stage is built with (`WORKERS` in its main.rs).
+const WORKERS: usize = 16;
+
+fn get(port: u16) -> Vec<u8> {
+    exchange(port, &get_request("/")).expect("a complete answer")
+}
+
+fn connect(port: u16) -> TcpStream {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    TcpStream::connect_timeout(&addr, PATIENCE).expect("connect")
+}
+
+/// The response with its line ends shown, as the snapshot keeps it.
+fn shown(response: &[u8]) -> String {
+    String::from_utf8_lossy(response).replace("\r\n", "\\r\\n\n")
+}
+
+/// Checks that `Content-Length` matches the body that follows the headers.
+fn assert_content_length_matches(response: &[u8]) {
+    let text = String::from_utf8_lossy(response);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .expect("a blank line after the headers");
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .expect("a Content-Length header")
+        .parse()
+        .expect("a number");
+    assert_eq!(length, body.len(), "{text:?}");
+}
+
+/// A log line with the numbers that change from run to run replaced: the
+/// pids (`[PID]`) and the ports of the clients (`[PORT]`).
+fn redact(line: &str) -> String {
+    line.split(' ')
+        .map(|word| {
+            if word.parse::<u32>().is_ok() {
+                "[PID]".to_owned()
+            } else if let Some((addr, port)) = word.rsplit_once(':')
+                && port.parse::<u16>().is_ok()
+            {
+                format!("{addr}:[PORT]")
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The pid in a worker's log line, `worker PID accepted ...`.
+fn worker_pid(line: &str) -> u32 {
+    line.split(' ')
+        .nth(1)
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("not a worker's line: {line:?}"))
+}
+
+#[test]
+fn answers_200_sequential_requests_identically() {
+    let server = Server::start(STAGE, &["0"]);
+    let first = get(server.port);
+    for _ in 1..200 {
+        assert_eq!(get(server.port), first);
+    }
+    assert_content_length_matches(&first);
+    let stopped = server.stop();
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    assert_eq!(stopped.stdout.len(), 200, "one log line per connection");
+    insta::assert_snapshot!(shown(&first));
+}
+
+#[test]
+fn answers_50_concurrent_requests_identically() {
+    let server = Server::start(STAGE, &["0"]);
+    let port = server.port;
+    let answers: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..50).map(|_| scope.spawn(move || get(port))).collect();
+        clients.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let first = answers[0].clone();
+    for answer in &answers {
+        assert_eq!(shown(answer), shown(&first));
+    }
+    insta::assert_snapshot!("answers_200_sequential_requests_identically", shown(&first));
+    let stopped = server.stop();
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    assert_eq!(stopped.stdout.len(), 50, "one log line per connection");
+}
+
+#[test]
+fn clients_that_hang_up_or_stay_silent_do_not_stop_the_others() {
+    let server = Server::start(STAGE, &["0"]);
+    let expected = get(server.port);
+    // A few clients connect and say nothing: each keeps one worker
+    // waiting in read, and the others go on serving.
+    let silent: Vec<TcpStream> = (0..3).map(|_| connect(server.port)).collect();
+    for _ in 0..10 {
+        // Connects and hangs up at once.
+        drop(connect(server.port));
+        // Sends a request and hangs up before the answer: the worker's
+        // write then fails (EPIPE or ECONNRESET), or, without SIGPIPE
+        // ignored, the signal would kill it.
+        let mut impatient = connect(server.port);
+        impatient.write_all(&get_request("/")).unwrap();
+        drop(impatient);
+    }
+    for _ in 0..20 {
+        assert_eq!(get(server.port), expected);
+    }
+    drop(silent);
+    let stopped = server.stop();
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    let replaced: Vec<_> = stopped
+        .stdout
+        .iter()
+        .filter(|line| line.contains("starting another"))
+        .collect();
+    assert!(replaced.is_empty(), "no worker may die: {replaced:?}");
+}
+
+#[test]
+fn a_killed_worker_is_replaced() {
+    let server = Server::start(STAGE, &["0"]);
+    let expected = get(server.port);
+    let line = server.next_line().expect("a log line");
+    let victim = worker_pid(&line);
+    let killed = Command::new("kill")
+        .args(["-KILL", &victim.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let line = server.next_line().expect("the supervisor's line");
+    assert_eq!(
+        line,
+        format!("worker {victim} killed by signal 9, starting another")
+    );
+    #[cfg(target_os = "linux")]
+    {
+        use workbook_tests::proc;
+        // The supervisor reaped the dead worker before saying so.
+        assert_eq!(
+            proc::process(victim),
+            None,
+            "worker {victim} was not reaped"
+        );
+        // The watcher and a full pool again, once the new worker exists.
+        let children = eventually(|| proc::children(server.pid()).len() == WORKERS + 1);
+        assert!(children, "the pool is not full again");
+    }
+    for _ in 0..(2 * WORKERS) {
+        assert_eq!(get(server.port), expected);
+    }
+    assert_eq!(server.stop().status.code(), Some(0));
+}
+
+#[test]
+fn logs_one_line_per_connection() {
+    let server = Server::start(STAGE, &["0"]);
+    for _ in 0..5 {
+        get(server.port);
+    }
+    let stopped = server.stop();
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    let lines: Vec<String> = stopped.stdout.iter().map(|l| redact(l)).collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn rejects_a_bad_port_with_usage_and_status_2() {
+    let out = stage(STAGE)
+        .arg("http")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&out));
+}
+
+/// Polls `condition` until it holds or [`PATIENCE`] runs out: some states
+/// are reached a moment after what the test can observe, such as a new
+/// worker forked after the supervisor's log line.
+#[cfg(target_os = "linux")]
+fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// Reads the process table in /proc, so Linux only. Under qemu the
+/// processes are qemu's own and hold descriptors of qemu's; comparing
+/// before and after the load makes that irrelevant.
+#[cfg(target_os = "linux")]
+#[test]
+fn leaves_no_zombie_no_leaked_descriptor_and_no_process_behind() {
+    use std::collections::BTreeMap;
+    use workbook_tests::proc;
+    let server = Server::start(STAGE, &["0"]);
+    let supervisor = server.pid();
+    // The first line comes before the forks: wait for the full pool.
+    assert!(eventually(
+        || proc::children(supervisor).len() == WORKERS + 1
+    ));
+    let descriptors = || -> BTreeMap<u32, Vec<String>> {
+        proc::children(supervisor)
+            .into_iter()
+            .map(|child| (child.pid, proc::descriptors(child.pid)))
+            .collect()
+    };
+    let before = descriptors();
+
+    // Workers hold the listening socket and nothing else; the watcher
+    // holds no socket at all.
+    let listener = proc::sockets(supervisor);
+    assert_eq!(listener.len(), 1, "{listener:?}");
+    let holders = before
+        .keys()
+        .filter(|&&pid| proc::sockets(pid) == listener)
+        .count();
+    assert_eq!(holders, WORKERS);
+
+    // Load: sequential and concurrent clients, and clients that hang up.
+    let port = server.port;
+    for _ in 0..50 {
+        get(port);
+    }
+    std::thread::scope(|scope| {
+        for _ in 0..20 {
+            scope.spawn(move || get(port));
+            scope.spawn(move || drop(connect(port)));
+        }
+    });
+
+    // Every worker is back in accept with what it had before: a worker
+    // may still be closing its last connection, hence `eventually`.
+    assert!(
+        eventually(|| descriptors() == before),
+        "descriptors before: {before:#?}\nafter: {:#?}",
+        descriptors()
+    );
+    let zombies: Vec<_> = proc::children(supervisor)
+        .into_iter()
+        .filter(|child| child.state == 'Z')
+        .collect();
+    assert!(zombies.is_empty(), "{zombies:?}");
+
+    let stopped = server.stop();
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    // Stopped, the supervisor has ended and reaped every child: none is
+    // left running, and none as a zombie.
+    for pid in before.keys() {
+        assert_eq!(
+            proc::process(*pid),
+            None,
+            "process {pid} outlived the server"
+        );
+    }
+}
