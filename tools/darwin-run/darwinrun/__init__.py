@@ -1,0 +1,1 @@
+"""darwin-run: runs macOS arm64 executables on Linux (see README.md)."""

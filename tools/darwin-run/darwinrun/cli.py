@@ -1,0 +1,45 @@
+"""The command line: darwin-run [--strict] [--strace] BINARY [ARGS...]"""
+
+import fcntl
+import os
+import sys
+
+from . import macho
+from .errors import EX_SOFTWARE, Fatal
+from .machine import Machine, die
+
+USAGE = "usage: darwin-run [--strict] [--strace] BINARY [ARGS...]\n"
+
+
+def main(argv):
+    strict = trace = False
+    args = argv[1:]
+    # Options come before the binary; everything after it is the guest's.
+    while args and args[0].startswith("--"):
+        option = args.pop(0)
+        if option == "--strict":
+            strict = True
+        elif option == "--strace":
+            trace = True
+        elif option == "--":
+            break
+        else:
+            sys.stderr.write(f"darwin-run: unknown option {option}\n{USAGE}")
+            return 64  # EX_USAGE
+    if not args:
+        sys.stderr.write(USAGE)
+        return 64
+    # The trace goes to a copy of stderr high up, so that it survives the
+    # guest closing or redirecting its own fd 2.
+    trace_fd = fcntl.fcntl(2, fcntl.F_DUPFD_CLOEXEC, 900) if trace else None
+    try:
+        machine = Machine(args[0], args, strict=strict, trace=trace_fd)
+        end = machine.run()
+    except (OSError, macho.MachOError) as e:
+        sys.stderr.write(f"darwin-run: {args[0]}: {e}\n")
+        return EX_SOFTWARE
+    except Fatal as e:
+        sys.stderr.write(f"darwin-run: {e}\n")
+        return EX_SOFTWARE
+    die(end, trace_fd)
+    return EX_SOFTWARE  # not reached: die ends the process

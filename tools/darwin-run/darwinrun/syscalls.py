@@ -1,0 +1,1334 @@
+"""The BSD system calls of XNU, each carried out by the matching Linux call.
+
+Conventions (xnu bsd/dev/arm/systemcalls.c): the number is in x16 and the
+arguments in x0-x5. On success the carry flag is clear, x0 holds the result
+and x1 a second one (0 for most calls); on failure the carry is set, x0
+holds a positive Darwin errno and x1 is 0. Structures cross in Darwin
+layout both ways; flags and constants are translated, never passed through.
+"""
+
+import ctypes
+import errno
+import os
+import signal
+import socket
+import struct
+
+from . import strace, xnu
+from .errors import Fatal, GuestExit
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _fn(name, restype, *argtypes):
+    f = getattr(_libc, name)
+    f.restype = restype
+    f.argtypes = argtypes
+    return f
+
+
+_int, _long, _size, _ptr = ctypes.c_int, ctypes.c_long, ctypes.c_size_t, ctypes.c_void_p
+_ssize = ctypes.c_ssize_t
+libc_read = _fn("read", _ssize, _int, _ptr, _size)
+libc_write = _fn("write", _ssize, _int, _ptr, _size)
+libc_pread = _fn("pread", _ssize, _int, _ptr, _size, ctypes.c_int64)
+libc_pwrite = _fn("pwrite", _ssize, _int, _ptr, _size, ctypes.c_int64)
+libc_writev = _fn("writev", _ssize, _int, _ptr, _int)
+libc_readv = _fn("readv", _ssize, _int, _ptr, _int)
+libc_openat = _fn("openat", _int, _int, ctypes.c_char_p, _int, ctypes.c_uint)
+libc_close = _fn("close", _int, _int)
+libc_wait4 = _fn("wait4", _int, _int, _ptr, _int, _ptr)
+libc_kill = _fn("kill", _int, _int, _int)
+libc_socket = _fn("socket", _int, _int, _int, _int)
+libc_bind = _fn("bind", _int, _int, _ptr, ctypes.c_uint)
+libc_connect = _fn("connect", _int, _int, _ptr, ctypes.c_uint)
+libc_listen = _fn("listen", _int, _int, _int)
+libc_accept = _fn("accept", _int, _int, _ptr, _ptr)
+libc_getsockname = _fn("getsockname", _int, _int, _ptr, _ptr)
+libc_getpeername = _fn("getpeername", _int, _int, _ptr, _ptr)
+libc_setsockopt = _fn("setsockopt", _int, _int, _int, _int, _ptr, ctypes.c_uint)
+libc_getsockopt = _fn("getsockopt", _int, _int, _int, _int, _ptr, _ptr)
+libc_sendto = _fn("sendto", _ssize, _int, _ptr, _size, _int, _ptr, ctypes.c_uint)
+libc_recvfrom = _fn("recvfrom", _ssize, _int, _ptr, _size, _int, _ptr, _ptr)
+libc_shutdown = _fn("shutdown", _int, _int, _int)
+libc_poll = _fn("poll", _int, _ptr, ctypes.c_ulong, _int)
+libc_lseek = _fn("lseek", ctypes.c_int64, _int, ctypes.c_int64, _int)
+libc_sendfile = _fn("sendfile", _ssize, _int, _int, _ptr, _size)
+libc_setitimer = _fn("setitimer", _int, _int, _ptr, _ptr)
+libc_getitimer = _fn("getitimer", _int, _int, _ptr)
+libc_getdents64 = _fn("getdents64", _ssize, _int, _ptr, _size)
+libc_syscall = _fn("syscall", _long, _long, _long, _long, _long, _long)
+libc_fcntl = _fn("fcntl", _int, _int, _int, _long)
+
+INT_MAX = 0x7FFFFFFF
+MAXPATHLEN = 1024  # bsd/sys/param.h
+IO_CHUNK = 16 << 20  # a read asks the host for at most this much at once
+UIO_MAXIOV = 1024  # bsd/sys/uio.h
+GETDIRENTRIES64_EXTENDED_BUFSIZE = 1024  # bsd/sys/dirent_private.h
+GETDIRENTRIES64_EOF = 1
+OPENAT2 = {"x86_64": 437, "aarch64": 437}  # Linux: openat2 is 437 everywhere
+RESOLVE_NO_SYMLINKS = 0x04  # linux/openat2.h
+
+HANDLERS = {}
+
+
+def syscall(number, name):
+    def register(fn):
+        HANDLERS[number] = (name, fn)
+        return fn
+    return register
+
+
+class Fail(Exception):
+    """The call fails with this Darwin errno."""
+
+    def __init__(self, darwin_errno):
+        super().__init__(darwin_errno)
+        self.errno = darwin_errno
+
+
+class Killed(Exception):
+    """The call fails and then the kernel sends the process a signal."""
+
+    def __init__(self, darwin_errno, sig):
+        super().__init__(darwin_errno)
+        self.errno = darwin_errno
+        self.signal = sig
+
+
+def check(ret, socket_call=False):
+    """A host libc result, or the Darwin error for its errno."""
+    if ret == -1:
+        raise Fail(xnu.darwin_errno(ctypes.get_errno(), socket_call))
+    return ret
+
+
+class Call:
+    """One system call: its arguments as XNU reads them."""
+
+    def __init__(self, args):
+        self.args = args
+        self.shown = None
+        self.x1 = 0
+        self.result_text = None
+
+    def int(self, i):  # C int: the low 32 bits, signed
+        value = self.args[i] & 0xFFFFFFFF
+        return value - (1 << 32) if value & 0x80000000 else value
+
+    def uint(self, i):
+        return self.args[i] & 0xFFFFFFFF
+
+    def size(self, i):  # size_t, pointers
+        return self.args[i]
+
+    def off(self, i):  # off_t: signed 64 bits
+        value = self.args[i]
+        return value - (1 << 64) if value >> 63 else value
+
+    def show(self, *parts):
+        self.shown = ", ".join(str(p) for p in parts)
+
+
+class Syscalls:
+    def __init__(self, machine):
+        self.m = machine
+        self.uc = machine.uc
+        self.regions = [(lo, hi, prot) for lo, hi, prot in self.uc.mem_regions()]
+        self.nosigpipe = set()  # sockets with SO_NOSIGPIPE
+        self.rcvtimeo = set()  # sockets with a receive timeout set
+        self.dispositions = self._initial_dispositions()
+
+    @staticmethod
+    def _initial_dispositions():
+        """What the guest inherits: the host's dispositions, minus Python's
+        own changes (it ignores SIGPIPE and SIGXFSZ and catches SIGINT)."""
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        table = {}
+        for number, _name in xnu.DARWIN_SIGNALS.items():
+            host = xnu.linux_signal(number)
+            ignored = host not in (None, signal.SIGPIPE) and signal.getsignal(host) is signal.SIG_IGN
+            table[number] = (xnu.SIG_IGN if ignored else xnu.SIG_DFL, 0, 0)
+        # SIGPIPE stays ignored in the host so that a write to a dead socket
+        # returns EPIPE; the emulator then decides, as XNU would, whether the
+        # guest dies of it (SO_NOSIGPIPE, MSG_NOSIGNAL, its disposition).
+        return table
+
+    # --- guest memory ------------------------------------------------------
+    def _mapped(self, address, length, prot):
+        end = address + length
+        while address < end:
+            for lo, hi, p in self.regions:
+                if lo <= address <= hi and p & prot == prot:
+                    address = hi + 1
+                    break
+            else:
+                return False
+        return True
+
+    def read(self, address, length):
+        if length == 0:
+            return b""
+        if not self._mapped(address, length, 1):
+            raise Fail(xnu.E["EFAULT"])
+        return bytes(self.uc.mem_read(address, length))
+
+    def writable(self, address, length):
+        if length and not self._mapped(address, length, 2):
+            raise Fail(xnu.E["EFAULT"])
+
+    def write(self, address, data):
+        self.writable(address, len(data))
+        if data:
+            self.uc.mem_write(address, bytes(data))
+
+    def cstring(self, address, limit=MAXPATHLEN):
+        """A NUL-terminated string (copyinstr): EFAULT, or ENAMETOOLONG past
+        `limit` bytes with the NUL."""
+        out = b""
+        while True:
+            page_end = (address + 4096) & ~4095
+            chunk = self.read(address, page_end - address)
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                out += chunk[:nul]
+                if len(out) + 1 > limit:
+                    raise Fail(xnu.E["ENAMETOOLONG"])
+                return out
+            out += chunk
+            if len(out) >= limit:
+                raise Fail(xnu.E["ENAMETOOLONG"])
+            address = page_end
+
+    def u32(self, address):
+        return struct.unpack("<I", self.read(address, 4))[0]
+
+    # --- dispatch ---------------------------------------------------------
+    def dispatch(self):
+        x16, regs = self.m.syscall_registers()
+        if x16 >> 63:
+            raise Fatal(f"Mach trap {x16 - (1 << 64)} (negative x16) is not emulated")
+        # The kernel keeps the low 16 bits (arm_get_syscall_number).
+        number = x16 & 0xFFFF
+        if number != x16 and self.m.strict:
+            raise Fatal(f"strict: x16 = {x16:#x} is not a plain syscall number; XNU "
+                        f"truncates it to {number}, but on arm64 the number is never prefixed")
+        args = regs
+        if number == 0:  # the indirect syscall(): number in x0, args shifted
+            number, args = regs[0] & 0xFFFF, regs[1:]
+        call = Call(args)
+        entry = HANDLERS.get(number)
+        name = entry[0] if entry else f"syscall_{number}"
+        try:
+            if entry:
+                result = entry[1](self, call)
+            elif number in xnu.ENOSYS:
+                raise Fail(xnu.E["ENOSYS"])
+            elif number in xnu.NOSYS or number >= xnu.NSYSENT:
+                # nosys(): ENOSYS, and SIGSYS unless the process ignores it.
+                call.show(*[f"{a:#x}" for a in args[:6]])
+                if self.dispositions[xnu.SIG["SIGSYS"]][0] == xnu.SIG_IGN:
+                    raise Fail(xnu.E["ENOSYS"])
+                raise Killed(xnu.E["ENOSYS"], xnu.SIG["SIGSYS"])
+            else:
+                raise Fatal(f"system call {number} exists in XNU but is not emulated "
+                            f"(pc {self.m.pc() - 4:#x})")
+        except Fail as failure:
+            self._trace(name, call, strace.error(failure.errno))
+            self.m.set_result(failure.errno, 0, failed=True)
+            return
+        except Killed as kill:
+            self._trace(name, call, strace.error(kill.errno))
+            self.m.set_result(kill.errno, 0, failed=True)
+            self.m.log(f"--- {xnu.DARWIN_SIGNALS[kill.signal]} ---")
+            raise GuestExit(signal_number=kill.signal) from None
+        if isinstance(result, tuple):
+            x0, call.x1 = result
+        else:
+            x0 = result
+        self._trace(name, call, call.result_text or str(x0))
+        self.m.set_result(x0, call.x1, failed=False)
+
+    def _trace(self, name, call, result):
+        if self.m.trace is not None:
+            self.m.log(f"{name}({call.shown if call.shown is not None else ''}) = {result}")
+
+    # --- shared pieces -----------------------------------------------------
+    def broken_pipe(self, fd, nosignal=False):
+        """EPIPE from a write: XNU also raises SIGPIPE unless the socket has
+        SO_NOSIGPIPE, the call passed MSG_NOSIGNAL, or SIGPIPE is ignored
+        (bsd/kern/sys_socket.c soo_write; bsd/kern/uipc_syscalls.c sendit)."""
+        if nosignal or fd in self.nosigpipe:
+            raise Fail(xnu.E["EPIPE"])
+        if self.dispositions[xnu.SIG["SIGPIPE"]][0] == xnu.SIG_IGN:
+            raise Fail(xnu.E["EPIPE"])
+        raise Killed(xnu.E["EPIPE"], xnu.SIG["SIGPIPE"])
+
+    def host_write(self, fd, fn, *args, nosignal=False):
+        ret = fn(*args)
+        if ret == -1 and ctypes.get_errno() == errno.EPIPE:
+            self.broken_pipe(fd, nosignal)
+        return check(ret)
+
+    def forget_fd(self, fd):
+        self.nosigpipe.discard(fd)
+        self.rcvtimeo.discard(fd)
+
+    def sockaddr_in(self, call, fd, address, length):
+        """A Darwin socket address from the guest, as a Linux one.
+
+        XNU's getsockaddr (bsd/kern/uipc_syscalls.c) overwrites sa_len with
+        the length passed, and turns family AF_UNSPEC into AF_INET for a
+        16-byte address: a Linux-layout sockaddr_in (02 00 ...) binds."""
+        if length > xnu.SOCK_MAXADDRLEN:
+            raise Fail(xnu.E["ENAMETOOLONG"])
+        if length < 2:
+            raise Fail(xnu.E["EINVAL"])
+        data = bytearray(self.read(address, length))
+        call.show(fd, strace.sockaddr(data), length)
+        domain = socket_domain(fd)
+        if (self.m.strict and domain == socket.AF_INET and data[1] != xnu.AF_INET):
+            raise Fatal(
+                f"strict: the sockaddr_in passed to an AF_INET socket (fd {fd}) has "
+                f"family byte {data[1]} at offset 1 (bytes {data[:2].hex(' ')}): "
+                f"Darwin's layout is sin_len (u8) then sin_family (u8) = 2; this "
+                f"looks like Linux's u16 sin_family. XNU would accept it, and hand "
+                f"back Darwin-layout addresses later"
+            )
+        family = data[1]
+        if family == xnu.AF_UNSPEC and domain == socket.AF_INET and length == 16:
+            family = xnu.AF_INET
+        host_family = xnu.AF_TO_HOST.get(family)
+        if host_family is None:
+            raise Fail(xnu.E["EAFNOSUPPORT"])
+        return struct.pack("<H", host_family) + bytes(data[2:])
+
+    def sockaddr_out(self, host):
+        """A Linux socket address as Darwin's: sa_len, then a one-byte family."""
+        (family,) = struct.unpack_from("<H", host, 0)
+        darwin = {v: k for k, v in xnu.AF_TO_HOST.items()}.get(family, family)
+        size = {socket.AF_INET: 16, socket.AF_INET6: 28}.get(family, len(host))
+        body = bytes(host[2:size])
+        return bytes([size & 0xFF, darwin]) + body
+
+    def copy_out_sockaddr(self, call, name, namelen_at, host, host_len):
+        """accept/getsockname/getpeername: XNU copies min(given, sa_len) bytes
+        and writes that length back."""
+        if not name:
+            return
+        given = self.u32(namelen_at)
+        darwin = self.sockaddr_out(host.raw[:host_len])
+        length = min(given, len(darwin))
+        self.write(name, darwin[:length])
+        self.write(namelen_at, struct.pack("<I", length))
+        call.show(call.args[0] & 0xFFFFFFFF, strace.sockaddr(darwin[:length]), f"[{length}]")
+
+
+def socket_domain(fd):
+    """The host family of a socket, or None if fd is not one."""
+    value = ctypes.c_int()
+    size = ctypes.c_uint(4)
+    if libc_getsockopt(fd, socket.SOL_SOCKET, socket.SO_DOMAIN,
+                       ctypes.byref(value), ctypes.byref(size)) == -1:
+        return None
+    return value.value
+
+
+# --- processes ----------------------------------------------------------------
+@syscall(1, "exit")
+def sys_exit(s, c):
+    # exit(rval): the parent sees the low 8 bits (bsd/kern/kern_exit.c).
+    status = c.int(0) & 0xFF
+    c.show(c.int(0))
+    s.m.log(f"exit({c.int(0)}) = ?")
+    s.m.log(f"+++ exited with {status} +++")
+    raise GuestExit(status=status)
+
+
+@syscall(2, "fork")
+def sys_fork(s, c):
+    c.show()
+    try:
+        pid = os.fork()
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    if pid == 0:
+        # bsd/kern/kern_fork.c and osfmk/arm64/status.c thread_set_child:
+        # the child gets its own pid in x0 and 1 in x1.
+        c.result_text = f"{os.getpid()} [x1=1: the child]"
+        return os.getpid(), 1
+    c.result_text = f"{pid} [x1=0: the parent]"
+    return pid, 0
+
+
+@syscall(7, "wait4")
+def sys_wait4(s, c):
+    pid, status_at, options, rusage_at = c.int(0), c.size(1), c.int(2), c.size(3)
+    c.show(pid, strace.pointer(status_at), strace.flags(options, xnu.WAIT_OPTIONS),
+           strace.pointer(rusage_at))
+    host_options = 0
+    for bit, _name, host in xnu.WAIT_OPTIONS:
+        if options & bit:
+            host_options |= host
+            options &= ~bit
+    if options:
+        raise Fail(xnu.E["EINVAL"])
+    if status_at:
+        s.writable(status_at, 4)
+    if rusage_at:
+        s.writable(rusage_at, 144)
+    status = ctypes.c_int()
+    usage = ctypes.create_string_buffer(144)
+    child = check(libc_wait4(pid, ctypes.byref(status), host_options, usage))
+    if child > 0:
+        darwin = darwin_wait_status(status.value)
+        if status_at:
+            s.write(status_at, struct.pack("<i", darwin))
+            c.show(pid, f"[{wait_status_text(darwin)}]", strace.flags(c.int(2), xnu.WAIT_OPTIONS),
+                   strace.pointer(rusage_at))
+        if rusage_at:
+            s.write(rusage_at, darwin_rusage(usage.raw))
+    return child
+
+
+def darwin_wait_status(st):
+    """The same encoding on both (bsd/sys/wait.h); only signal numbers move."""
+    if st == 0xFFFF:  # Linux's "continued"; Darwin says stopped by SIGCONT
+        return (xnu.SIG["SIGCONT"] << 8) | 0x7F
+    low = st & 0x7F
+    if low == 0:
+        return st
+    if low == 0x7F:
+        return (xnu.darwin_signal((st >> 8) & 0xFF) << 8) | 0x7F
+    return (st & 0x80) | xnu.darwin_signal(low)
+
+
+def wait_status_text(st):
+    low = st & 0x7F
+    if low == 0:
+        return f"{{WIFEXITED(s) && WEXITSTATUS(s) == {(st >> 8) & 0xFF}}}"
+    if low == 0x7F:
+        return f"{{WIFSTOPPED(s) && WSTOPSIG(s) == {strace.signal_name((st >> 8) & 0xFF)}}}"
+    return f"{{WIFSIGNALED(s) && WTERMSIG(s) == {strace.signal_name(low)}}}"
+
+
+def darwin_rusage(host):
+    """struct rusage: two timevals (Darwin usec is 32 bits) and 14 longs;
+    ru_maxrss is bytes on Darwin, KiB on Linux."""
+    fields = struct.unpack("<4q14q", host)
+    longs = list(fields[4:])
+    longs[0] *= 1024
+    return struct.pack("<qi4xqi4x14q", fields[0], fields[1], fields[2], fields[3], *longs)
+
+
+@syscall(20, "getpid")
+def sys_getpid(s, c):
+    c.show()
+    return os.getpid()
+
+
+@syscall(39, "getppid")
+def sys_getppid(s, c):
+    c.show()
+    return os.getppid()
+
+
+@syscall(24, "getuid")
+def sys_getuid(s, c):
+    c.show()
+    return os.getuid()
+
+
+@syscall(25, "geteuid")
+def sys_geteuid(s, c):
+    c.show()
+    return os.geteuid()
+
+
+@syscall(47, "getgid")
+def sys_getgid(s, c):
+    c.show()
+    return os.getgid()
+
+
+@syscall(43, "getegid")
+def sys_getegid(s, c):
+    c.show()
+    return os.getegid()
+
+
+@syscall(327, "issetugid")
+def sys_issetugid(s, c):
+    c.show()
+    return 0
+
+
+@syscall(37, "kill")
+def sys_kill(s, c):
+    pid, sig, posix = c.int(0), c.int(1), c.int(2)
+    c.show(pid, strace.signal_name(sig) if sig else 0, posix)
+    if not 0 <= sig < xnu.NSIG:
+        raise Fail(xnu.E["EINVAL"])
+    host = xnu.linux_signal(sig) if sig else 0
+    if host is None:
+        raise Fatal(f"kill with {strace.signal_name(sig)}: no Linux signal to send")
+    check(libc_kill(pid, host))
+    # The host ignores SIGPIPE on the guest's behalf; a SIGPIPE sent to
+    # ourselves must still end us if the guest left it at SIG_DFL.
+    if (sig == xnu.SIG["SIGPIPE"] and pid in (0, os.getpid())
+            and s.dispositions[sig][0] == xnu.SIG_DFL):
+        s.m.log(f"kill({c.shown}) = 0")
+        s.m.log("--- SIGPIPE ---")
+        raise GuestExit(signal_number=sig)
+    return 0
+
+
+@syscall(46, "sigaction")
+def sys_sigaction(s, c):
+    """sigaction(sig, const struct __sigaction *nsa, struct sigaction *osa):
+    nsa is 24 bytes {handler, sa_tramp, mask u32, flags i32}, osa 16 bytes
+    {handler, mask u32, flags i32} (bsd/sys/signal.h; bsd/kern/kern_sig.c)."""
+    sig, nsa, osa = c.int(0), c.size(1), c.size(2)
+    c.show(strace.signal_name(sig), strace.pointer(nsa), strace.pointer(osa))
+    if sig <= 0 or sig >= xnu.NSIG or sig in (xnu.SIG["SIGKILL"], xnu.SIG["SIGSTOP"]):
+        raise Fail(xnu.E["EINVAL"])
+    new = None
+    if nsa:
+        handler, _tramp, mask, flags = struct.unpack("<QQIi", s.read(nsa, 24))
+        new = (handler, mask, flags)
+        shown = {xnu.SIG_DFL: "SIG_DFL", xnu.SIG_IGN: "SIG_IGN"}.get(handler, f"{handler:#x}")
+        c.show(strace.signal_name(sig), f"{{sa_handler={shown}, sa_mask={mask:#x}, "
+               f"sa_flags={flags:#x}}}", strace.pointer(osa))
+        if handler not in (xnu.SIG_DFL, xnu.SIG_IGN):
+            raise Fatal(f"sigaction({strace.signal_name(sig)}) installs a handler at "
+                        f"{handler:#x}: only SIG_DFL and SIG_IGN are emulated")
+        if sig == xnu.SIG["SIGCHLD"] and flags & xnu.SA_NOCLDWAIT:
+            raise Fatal("sigaction(SIGCHLD) with SA_NOCLDWAIT is not emulated")
+    if osa:
+        old_handler, old_mask, old_flags = s.dispositions[sig]
+        s.write(osa, struct.pack("<QIi", old_handler, old_mask, old_flags))
+    if new:
+        s.dispositions[sig] = new
+        host = xnu.linux_signal(sig)
+        if host is not None and host != signal.SIGPIPE:
+            # SIGCHLD ignored means children are reaped at once, on both.
+            signal.signal(host, signal.SIG_IGN if new[0] == xnu.SIG_IGN else signal.SIG_DFL)
+    return 0
+
+
+@syscall(83, "setitimer")
+def sys_setitimer(s, c):
+    which, new_at, old_at = c.uint(0), c.size(1), c.size(2)
+    c.show(which, strace.pointer(new_at), strace.pointer(old_at))
+    if which > 2:
+        raise Fail(xnu.E["EINVAL"])
+    if not new_at:
+        # xnu bsd/kern/kern_time.c: with no new value it is getitimer
+        return _getitimer(s, which, old_at)
+    values = struct.unpack("<qi4xqi4x", s.read(new_at, 32))
+    c.show(which, f"{{it_interval={{tv_sec={values[0]}, tv_usec={values[1]}}}, "
+           f"it_value={{tv_sec={values[2]}, tv_usec={values[3]}}}}}", strace.pointer(old_at))
+    for sec, usec in ((values[0], values[1]), (values[2], values[3])):
+        # itimerfix: seconds up to 10^8, microseconds below 10^6
+        if sec < 0 or sec > 100000000 or usec < 0 or usec >= 1000000:
+            raise Fail(xnu.E["EINVAL"])
+    if old_at:
+        s.writable(old_at, 32)
+    old = ctypes.create_string_buffer(32)
+    check(libc_setitimer(which, struct.pack("<4q", *values), old))
+    if old_at:
+        s.write(old_at, struct.pack("<qi4xqi4x", *struct.unpack("<4q", old.raw)))
+    return 0
+
+
+def _getitimer(s, which, old_at):
+    value = ctypes.create_string_buffer(32)
+    check(libc_getitimer(which, value))
+    if old_at:
+        s.write(old_at, struct.pack("<qi4xqi4x", *struct.unpack("<4q", value.raw)))
+    return 0
+
+
+@syscall(86, "getitimer")
+def sys_getitimer(s, c):
+    which, at = c.uint(0), c.size(1)
+    c.show(which, strace.pointer(at))
+    if which > 2:
+        raise Fail(xnu.E["EINVAL"])
+    return _getitimer(s, which, at)
+
+
+@syscall(500, "getentropy")
+def sys_getentropy(s, c):
+    buf, size = c.size(0), c.size(1)
+    c.show(strace.pointer(buf), size)
+    # bsd/dev/random/randomdev.c: at most 256 bytes a call
+    if size > 256:
+        raise Fail(xnu.E["EINVAL"])
+    s.write(buf, os.urandom(size))
+    return 0
+
+
+# --- files ----------------------------------------------------------------
+@syscall(3, "read")
+def sys_read(s, c):
+    fd, buf, n = c.int(0), c.size(1), c.size(2)
+    c.show(fd, strace.pointer(buf), n)
+    # bsd/kern/sys_generic.c: counts above INT_MAX are refused
+    if n > INT_MAX:
+        raise Fail(xnu.E["EINVAL"])
+    s.writable(buf, n)
+    host = ctypes.create_string_buffer(min(n, IO_CHUNK))
+    got = check(libc_read(fd, host, len(host)))
+    s.write(buf, host.raw[:got])
+    c.show(fd, strace.quote(host.raw[:got]), n)
+    return got
+
+
+@syscall(4, "write")
+def sys_write(s, c):
+    fd, buf, n = c.int(0), c.size(1), c.size(2)
+    c.show(fd, strace.pointer(buf), n)
+    if n > INT_MAX:
+        raise Fail(xnu.E["EINVAL"])
+    data = s.read(buf, n)
+    c.show(fd, strace.quote(data), n)
+    return s.host_write(fd, libc_write, fd, data, n)
+
+
+@syscall(153, "pread")
+def sys_pread(s, c):
+    fd, buf, n, offset = c.int(0), c.size(1), c.size(2), c.off(3)
+    c.show(fd, strace.pointer(buf), n, offset)
+    if n > INT_MAX:
+        raise Fail(xnu.E["EINVAL"])
+    s.writable(buf, n)
+    host = ctypes.create_string_buffer(min(n, IO_CHUNK))
+    got = check(libc_pread(fd, host, len(host), offset))
+    s.write(buf, host.raw[:got])
+    c.show(fd, strace.quote(host.raw[:got]), n, offset)
+    return got
+
+
+@syscall(154, "pwrite")
+def sys_pwrite(s, c):
+    fd, buf, n, offset = c.int(0), c.size(1), c.size(2), c.off(3)
+    c.show(fd, strace.pointer(buf), n, offset)
+    if n > INT_MAX:
+        raise Fail(xnu.E["EINVAL"])
+    data = s.read(buf, n)
+    c.show(fd, strace.quote(data), n, offset)
+    return s.host_write(fd, libc_pwrite, fd, data, n, offset)
+
+
+def _iovecs(s, c, at, count):
+    # bsd/kern/sys_generic.c: 0 < iovcnt <= UIO_MAXIOV
+    if count <= 0 or count > UIO_MAXIOV:
+        raise Fail(xnu.E["EINVAL"])
+    return [struct.unpack("<QQ", s.read(at + 16 * i, 16)) for i in range(count)]
+
+
+@syscall(121, "writev")
+def sys_writev(s, c):
+    fd, at, count = c.int(0), c.size(1), c.int(2)
+    c.show(fd, strace.pointer(at), count)
+    vecs = _iovecs(s, c, at, count)
+    pieces = [s.read(base, length) for base, length in vecs]
+    c.show(fd, "[" + ", ".join(f"{{iov_base={strace.quote(p)}, iov_len={len(p)}}}"
+                                for p in pieces) + "]", count)
+    bufs = [ctypes.create_string_buffer(p, len(p)) for p in pieces]
+    host = (ctypes.c_uint64 * (2 * count))()
+    for i, b in enumerate(bufs):
+        host[2 * i], host[2 * i + 1] = ctypes.addressof(b), len(pieces[i])
+    return s.host_write(fd, libc_writev, fd, host, count)
+
+
+@syscall(120, "readv")
+def sys_readv(s, c):
+    fd, at, count = c.int(0), c.size(1), c.int(2)
+    c.show(fd, strace.pointer(at), count)
+    vecs = _iovecs(s, c, at, count)
+    for base, length in vecs:
+        s.writable(base, length)
+    bufs = [ctypes.create_string_buffer(min(length, IO_CHUNK)) for _base, length in vecs]
+    host = (ctypes.c_uint64 * (2 * count))()
+    for i, b in enumerate(bufs):
+        host[2 * i], host[2 * i + 1] = ctypes.addressof(b), len(b)
+    got = left = check(libc_readv(fd, host, count))
+    for (base, _length), b in zip(vecs, bufs):
+        take = min(left, len(b))
+        s.write(base, b.raw[:take])
+        left -= take
+    return got
+
+
+def _open(s, c, dirfd, path_at, flags, mode, show_dirfd):
+    path = s.cstring(path_at)
+    parts = ([strace.fd(dirfd)] if show_dirfd else []) + [strace.quote(path, None),
+                                                          strace.open_flags(flags)]
+    if flags & 0x200:  # O_CREAT: the mode matters
+        parts.append(f"{mode & 0o7777:#o}")
+    c.show(*parts)
+    host_flags = flags & xnu.O_ACCMODE
+    if host_flags == 3:
+        raise Fail(xnu.E["EINVAL"])
+    for bit, name, host in xnu.O_FLAGS:
+        if flags & bit:
+            if host is None:
+                raise Fatal(f"open flag {name} is not emulated")
+            if isinstance(host, int):
+                host_flags |= host
+    if dirfd == xnu.AT_FDCWD:
+        host_dirfd = -100  # Linux AT_FDCWD (uapi/linux/fcntl.h)
+    elif dirfd < 0:
+        raise Fail(xnu.E["EBADF"])
+    else:
+        host_dirfd = dirfd
+    mode &= 0o7777
+    if flags & xnu.O_NOFOLLOW_ANY:
+        # Darwin: no symlink anywhere in the path. Linux has openat2 with
+        # RESOLVE_NO_SYMLINKS for that, and the same error, ELOOP.
+        how = struct.pack("<QQQ", host_flags, mode if flags & 0x200 else 0, RESOLVE_NO_SYMLINKS)
+        ret = libc_syscall(OPENAT2.get(os.uname().machine, 437), host_dirfd,
+                           ctypes.cast(ctypes.c_char_p(path), ctypes.c_void_p).value,
+                           ctypes.cast(ctypes.c_char_p(how), ctypes.c_void_p).value, 24, 0)
+        return check(ret)
+    return check(libc_openat(host_dirfd, path, host_flags, mode))
+
+
+@syscall(5, "open")
+def sys_open(s, c):
+    return _open(s, c, xnu.AT_FDCWD, c.size(0), c.int(1), c.int(2), show_dirfd=False)
+
+
+@syscall(463, "openat")
+def sys_openat(s, c):
+    return _open(s, c, c.int(0), c.size(1), c.int(2), c.int(3), show_dirfd=True)
+
+
+@syscall(6, "close")
+def sys_close(s, c):
+    fd = c.int(0)
+    c.show(fd)
+    check(libc_close(fd))
+    s.forget_fd(fd)
+    return 0
+
+
+@syscall(41, "dup")
+def sys_dup(s, c):
+    fd = c.int(0)
+    c.show(fd)
+    new = check(libc_fcntl(fd, 0, 0))  # F_DUPFD from 0: the lowest free fd
+    if fd in s.nosigpipe:
+        s.nosigpipe.add(new)
+    return new
+
+
+@syscall(90, "dup2")
+def sys_dup2(s, c):
+    fd, to = c.int(0), c.int(1)
+    c.show(fd, to)
+    try:
+        os.dup2(fd, to)
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    if fd != to:
+        s.forget_fd(to)
+        if fd in s.nosigpipe:
+            s.nosigpipe.add(to)
+    return to
+
+
+@syscall(42, "pipe")
+def sys_pipe(s, c):
+    c.show()
+    try:
+        r, w = os.pipe()
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    os.set_inheritable(r, True)
+    os.set_inheritable(w, True)
+    # Both ends come back in registers: x0 the read end, x1 the write end.
+    c.result_text = f"{r} [x1={w}]"
+    return r, w
+
+
+@syscall(92, "fcntl")
+def sys_fcntl(s, c):
+    fd, cmd, arg = c.int(0), c.int(1), c.size(2)
+    names = {0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL",
+             67: "F_DUPFD_CLOEXEC"}
+    c.show(fd, names.get(cmd, cmd), arg)
+    if cmd in (0, 67):  # F_DUPFD, F_DUPFD_CLOEXEC (bsd/sys/fcntl.h)
+        return check(libc_fcntl(fd, 0 if cmd == 0 else 1030, arg & 0xFFFFFFFF))
+    if cmd in (1, 2):  # FD_CLOEXEC is 1 on both
+        return check(libc_fcntl(fd, cmd, arg & 1))
+    status = [(0x4, os.O_NONBLOCK), (0x8, os.O_APPEND)]
+    if cmd == 3:
+        host = check(libc_fcntl(fd, 3, 0))
+        darwin = host & 3
+        for bit, host_bit in status:
+            if host & host_bit:
+                darwin |= bit
+        return darwin
+    if cmd == 4:
+        host = 0
+        for bit, host_bit in status:
+            if arg & bit:
+                host |= host_bit
+        return check(libc_fcntl(fd, 4, host))
+    raise Fatal(f"fcntl command {cmd} is not emulated")
+
+
+@syscall(199, "lseek")
+def sys_lseek(s, c):
+    fd, offset, whence = c.int(0), c.off(1), c.int(2)
+    name, host = xnu.SEEK.get(whence, (str(whence), None))
+    c.show(fd, offset, name)
+    if host is None:
+        raise Fail(xnu.E["EINVAL"])
+    return check(libc_lseek(fd, offset, host))
+
+
+def stat64(st):
+    """struct stat64 (bsd/sys/stat.h, user64_stat64): 144 bytes."""
+    def ts(ns):
+        return ns // 1_000_000_000, ns % 1_000_000_000
+    dev = (os.major(st.st_dev) << 24 | os.minor(st.st_dev)) & 0xFFFFFFFF  # makedev
+    rdev = (os.major(st.st_rdev) << 24 | os.minor(st.st_rdev)) & 0xFFFFFFFF
+    # Linux keeps no birth time in struct stat: the change time stands in.
+    return struct.pack(
+        "<IHHQIII4x8qqqiIIi2q",
+        dev, st.st_mode & 0xFFFF, min(st.st_nlink, 0xFFFF), st.st_ino, st.st_uid, st.st_gid,
+        rdev, *ts(st.st_atime_ns), *ts(st.st_mtime_ns), *ts(st.st_ctime_ns),
+        *ts(st.st_ctime_ns), st.st_size, st.st_blocks, st.st_blksize, 0, 0, 0, 0, 0,
+    )
+
+
+def stat_text(st):
+    return (f"{{st_mode={st.st_mode:#o}, st_size={st.st_size}, ...}}")
+
+
+def _stat_out(s, c, at, do_stat):
+    s.writable(at, 144)
+    try:
+        st = do_stat()
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    s.write(at, stat64(st))
+    return st
+
+
+@syscall(339, "fstat64")
+def sys_fstat64(s, c):
+    fd, at = c.int(0), c.size(1)
+    c.show(fd, strace.pointer(at))
+    st = _stat_out(s, c, at, lambda: os.fstat(fd))
+    c.show(fd, stat_text(st))
+    return 0
+
+
+def _path_stat(s, c, follow):
+    path, at = s.cstring(c.size(0)), c.size(1)
+    c.show(strace.quote(path, None), strace.pointer(at))
+    st = _stat_out(s, c, at, lambda: os.stat(path, follow_symlinks=follow))
+    c.show(strace.quote(path, None), stat_text(st))
+    return 0
+
+
+@syscall(338, "stat64")
+def sys_stat64(s, c):
+    return _path_stat(s, c, follow=True)
+
+
+@syscall(340, "lstat64")
+def sys_lstat64(s, c):
+    return _path_stat(s, c, follow=False)
+
+
+@syscall(470, "fstatat64")
+def sys_fstatat64(s, c):
+    dirfd, path_at, at, flags = c.int(0), c.size(1), c.size(2), c.int(3)
+    path = s.cstring(path_at)
+    c.show(strace.fd(dirfd), strace.quote(path, None), strace.pointer(at),
+           strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()]))
+    if flags & ~xnu.AT_SYMLINK_NOFOLLOW:
+        known = sum(xnu.AT_FLAGS)
+        if flags & ~known:
+            raise Fail(xnu.E["EINVAL"])
+        raise Fatal(f"fstatat64 flags {flags:#x} are not emulated")
+    if dirfd == xnu.AT_FDCWD:
+        host_dirfd = None
+    elif dirfd < 0:
+        raise Fail(xnu.E["EBADF"])
+    else:
+        host_dirfd = dirfd
+    st = _stat_out(s, c, at, lambda: os.stat(
+        path, dir_fd=host_dirfd, follow_symlinks=not flags & xnu.AT_SYMLINK_NOFOLLOW))
+    c.show(strace.fd(dirfd), strace.quote(path, None), stat_text(st),
+           strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()]))
+    return 0
+
+
+@syscall(344, "getdirentries64")
+def sys_getdirentries64(s, c):
+    """Darwin's directory entries (bsd/sys/dirent.h struct direntry, via
+    bsd/vfs/vfs_syscalls.c getdirentries64): d_ino u64, d_seekoff u64,
+    d_reclen u16, d_namlen u16, d_type u8, d_name at 21; records padded to
+    8 bytes. With bufsize >= 1024 the last 4 bytes hold a flags word."""
+    fd, buf, bufsize, pos_at = c.int(0), c.size(1), c.size(2), c.size(3)
+    c.show(fd, strace.pointer(buf), bufsize, strace.pointer(pos_at))
+    room = bufsize
+    if bufsize >= GETDIRENTRIES64_EXTENDED_BUFSIZE:
+        room -= 4
+    room = min(room, 128 * 1024)  # GETDIRENTRIES_MAXBUFSIZE
+    s.writable(buf, bufsize)
+    s.writable(pos_at, 8)
+    start = libc_lseek(fd, 0, os.SEEK_CUR)
+    if start == -1:
+        # a pipe or socket: XNU says EINVAL for anything not a directory
+        err = ctypes.get_errno()
+        raise Fail(xnu.E["EINVAL"] if err == errno.ESPIPE else xnu.darwin_errno(err))
+    out = bytearray()
+    names = []
+    eof = False
+    resume = None  # the cookie to go back to when an entry does not fit
+    full = False
+    host = ctypes.create_string_buffer(32 * 1024)
+    while not full:
+        got = libc_getdents64(fd, host, len(host))
+        if got == -1:
+            err = ctypes.get_errno()
+            raise Fail(xnu.E["EINVAL"] if err == errno.ENOTDIR else xnu.darwin_errno(err))
+        if got == 0:
+            eof = True
+            break
+        at = 0
+        while at < got:
+            d_ino, d_off, reclen, d_type = struct.unpack_from("<QqHB", host.raw, at)
+            name = host.raw[at + 19:at + reclen].split(b"\0", 1)[0]
+            size = (21 + len(name) + 1 + 7) & ~7
+            if len(out) + size > room:
+                full = True
+                break
+            out += struct.pack("<QQHHB", d_ino, d_off & 0xFFFFFFFFFFFFFFFF, size,
+                               len(name), d_type) + name + b"\0" * (size - 21 - len(name))
+            names.append(name)
+            resume = d_off
+            at += reclen
+    if full:
+        if not out:
+            raise Fail(xnu.E["EINVAL"])  # not even one entry fits
+        libc_lseek(fd, resume, os.SEEK_SET)
+    s.write(buf, bytes(out))
+    s.write(pos_at, struct.pack("<q", start))
+    if bufsize >= GETDIRENTRIES64_EXTENDED_BUFSIZE:
+        s.write(buf + bufsize - 4, struct.pack("<I", GETDIRENTRIES64_EOF if eof else 0))
+    c.show(fd, "[" + ", ".join(strace.quote(n, None) for n in names) + "]", bufsize,
+           f"[{start}]" + (" /* EOF */" if eof else ""))
+    return len(out)
+
+
+# --- sockets ------------------------------------------------------------------
+@syscall(97, "socket")
+def sys_socket(s, c):
+    domain, kind, protocol = c.int(0), c.int(1), c.int(2)
+    c.show(xnu.AF_NAMES.get(domain, domain), xnu.SOCK_TYPES.get(kind, kind), protocol)
+    host_domain = xnu.AF_TO_HOST.get(domain)
+    if host_domain is None:
+        raise Fail(xnu.E["EAFNOSUPPORT"])
+    if kind not in xnu.SOCK_TYPES:
+        # Darwin's type has no SOCK_NONBLOCK/SOCK_CLOEXEC bits to pass on
+        raise Fail(xnu.E["EPROTONOSUPPORT"])
+    fd = check(libc_socket(host_domain, kind, protocol), socket_call=True)
+    s.forget_fd(fd)
+    return fd
+
+
+@syscall(104, "bind")
+def sys_bind(s, c):
+    fd, at, length = c.int(0), c.size(1), c.uint(2)
+    c.show(fd, strace.pointer(at), length)
+    host = s.sockaddr_in(c, fd, at, length)
+    return check(libc_bind(fd, host, len(host)), socket_call=True)
+
+
+@syscall(98, "connect")
+def sys_connect(s, c):
+    fd, at, length = c.int(0), c.size(1), c.uint(2)
+    c.show(fd, strace.pointer(at), length)
+    host = s.sockaddr_in(c, fd, at, length)
+    return check(libc_connect(fd, host, len(host)), socket_call=True)
+
+
+@syscall(106, "listen")
+def sys_listen(s, c):
+    fd, backlog = c.int(0), c.int(1)
+    c.show(fd, backlog)
+    return check(libc_listen(fd, backlog), socket_call=True)
+
+
+def _name_call(s, c, fn, name, name_len_at):
+    fd = c.int(0)
+    c.show(fd, strace.pointer(name), strace.pointer(name_len_at))
+    if name:
+        s.u32(name_len_at)  # EFAULT before anything happens
+        s.writable(name_len_at, 4)
+    host = ctypes.create_string_buffer(128)
+    host_len = ctypes.c_uint(128)
+    ret = check(fn(host, host_len), socket_call=True)
+    c.show(fd, strace.pointer(name), strace.pointer(name_len_at))
+    return ret, host, host_len.value
+
+
+@syscall(30, "accept")
+def sys_accept(s, c):
+    fd, name, name_len_at = c.int(0), c.size(1), c.size(2)
+
+    def accept(host, host_len):
+        # Darwin's accept sleeps without a timeout: it ignores SO_RCVTIMEO
+        # (bsd/kern/uipc_syscalls.c, msleep(..., "accept", 0)); Linux does not.
+        if fd in s.rcvtimeo:
+            saved = ctypes.create_string_buffer(16)
+            size = ctypes.c_uint(16)
+            libc_getsockopt(fd, socket.SOL_SOCKET, socket.SO_RCVTIMEO, saved, ctypes.byref(size))
+            libc_setsockopt(fd, socket.SOL_SOCKET, socket.SO_RCVTIMEO, bytes(16), 16)
+            try:
+                return libc_accept(fd, host, ctypes.byref(host_len))
+            finally:
+                err = ctypes.get_errno()
+                libc_setsockopt(fd, socket.SOL_SOCKET, socket.SO_RCVTIMEO, saved, 16)
+                ctypes.set_errno(err)
+        return libc_accept(fd, host, ctypes.byref(host_len))
+
+    new, host, host_len = _name_call(s, c, accept, name, name_len_at)
+    s.forget_fd(new)
+    # An accepted socket inherits SO_NOSIGPIPE (bsd/kern/uipc_socket2.c,
+    # sonewconn) and, as on every BSD, the listener's non-blocking mode.
+    if fd in s.nosigpipe:
+        s.nosigpipe.add(new)
+    if libc_fcntl(fd, 3, 0) & os.O_NONBLOCK:
+        libc_fcntl(new, 4, libc_fcntl(new, 3, 0) | os.O_NONBLOCK)
+    s.copy_out_sockaddr(c, name, name_len_at, host, host_len)
+    return new
+
+
+@syscall(32, "getsockname")
+def sys_getsockname(s, c):
+    fd, name, name_len_at = c.int(0), c.size(1), c.size(2)
+    _ret, host, host_len = _name_call(
+        s, c, lambda h, n: libc_getsockname(fd, h, ctypes.byref(n)), name, name_len_at)
+    s.copy_out_sockaddr(c, name, name_len_at, host, host_len)
+    return 0
+
+
+@syscall(31, "getpeername")
+def sys_getpeername(s, c):
+    fd, name, name_len_at = c.int(0), c.size(1), c.size(2)
+    _ret, host, host_len = _name_call(
+        s, c, lambda h, n: libc_getpeername(fd, h, ctypes.byref(n)), name, name_len_at)
+    s.copy_out_sockaddr(c, name, name_len_at, host, host_len)
+    return 0
+
+
+def _option(level, name):
+    if level == xnu.SOL_SOCKET:
+        return xnu.SOCKET_OPTIONS.get(name), "SOL_SOCKET", socket.SOL_SOCKET
+    if level == xnu.IPPROTO_TCP:
+        return xnu.TCP_OPTIONS.get(name), "IPPROTO_TCP", socket.IPPROTO_TCP
+    return None, str(level), None
+
+
+@syscall(105, "setsockopt")
+def sys_setsockopt(s, c):
+    fd, level, name, value_at, length = c.int(0), c.int(1), c.int(2), c.size(3), c.uint(4)
+    option, level_name, host_level = _option(level, name)
+    c.show(fd, level_name, option[0] if option else name, strace.pointer(value_at), length)
+    if option is None:
+        raise Fatal(f"setsockopt level {level:#x} option {name:#x} is not emulated")
+    option_name, host_name, kind = option
+    # The socket must exist: XNU checks the descriptor first.
+    if socket_domain(fd) is None:
+        raise Fail(xnu.darwin_errno(ctypes.get_errno()))
+    if kind == "timeval":
+        # sooptcopyin_timeval (bsd/kern/uipc_socket.c): a 64-bit process
+        # passes struct user64_timeval {i64 sec; i32 usec}, 16 bytes.
+        if length < 16:
+            raise Fail(xnu.E["EINVAL"])
+        sec, usec = struct.unpack("<qi", s.read(value_at, 12))
+        c.show(fd, level_name, option_name, f"{{tv_sec={sec}, tv_usec={usec}}}", length)
+        if sec < 0 or usec < 0 or usec >= 1000000:
+            raise Fail(xnu.E["EDOM"])
+        check(libc_setsockopt(fd, host_level, host_name, struct.pack("<qq", sec, usec), 16),
+              socket_call=True)
+        if name == xnu.SO_RCVTIMEO:
+            (s.rcvtimeo.add if sec or usec else s.rcvtimeo.discard)(fd)
+        return 0
+    # An int: sooptcopyin wants at least 4 bytes and reads 4.
+    if length < 4:
+        raise Fail(xnu.E["EINVAL"])
+    (value,) = struct.unpack("<i", s.read(value_at, 4))
+    c.show(fd, level_name, option_name, f"[{value}]", length)
+    if name == xnu.SO_NOSIGPIPE and level == xnu.SOL_SOCKET:
+        (s.nosigpipe.add if value else s.nosigpipe.discard)(fd)
+        return 0
+    return check(libc_setsockopt(fd, host_level, host_name, struct.pack("<i", value), 4),
+                 socket_call=True)
+
+
+@syscall(118, "getsockopt")
+def sys_getsockopt(s, c):
+    fd, level, name, value_at, length_at = c.int(0), c.int(1), c.int(2), c.size(3), c.size(4)
+    option, level_name, host_level = _option(level, name)
+    c.show(fd, level_name, option[0] if option else name, strace.pointer(value_at),
+           strace.pointer(length_at))
+    if option is None:
+        raise Fatal(f"getsockopt level {level:#x} option {name:#x} is not emulated")
+    _option_name, host_name, kind = option
+    length = s.u32(length_at)
+    if socket_domain(fd) is None:
+        raise Fail(xnu.darwin_errno(ctypes.get_errno()))
+    if name == xnu.SO_NOSIGPIPE and level == xnu.SOL_SOCKET:
+        data = struct.pack("<i", int(fd in s.nosigpipe))
+    else:
+        host = ctypes.create_string_buffer(16)
+        host_len = ctypes.c_uint(16)
+        check(libc_getsockopt(fd, host_level, host_name, host, ctypes.byref(host_len)),
+              socket_call=True)
+        if kind == "timeval":
+            sec, usec = struct.unpack("<qq", host.raw)
+            data = struct.pack("<qi4x", sec, usec)
+        elif name == 0x1007:  # SO_ERROR holds an errno
+            (err,) = struct.unpack_from("<i", host.raw)
+            data = struct.pack("<i", xnu.darwin_errno(err, True) if err else 0)
+        else:
+            data = host.raw[:4]
+    # sooptcopyout copies min(asked, size) bytes and says how many
+    data = data[:length]
+    s.write(value_at, data)
+    s.write(length_at, struct.pack("<I", len(data)))
+    return 0
+
+
+def _msg_flags(flags):
+    host = 0
+    for bit, name, host_bit in xnu.MSG_FLAGS:
+        if flags & bit and host_bit is not None:
+            host |= host_bit
+    known = sum(row[0] for row in xnu.MSG_FLAGS)
+    if flags & ~known:
+        raise Fatal(f"send/recv flags {flags & ~known:#x} are not emulated")
+    return host
+
+
+@syscall(133, "sendto")
+def sys_sendto(s, c):
+    fd, buf, n, flags, to, to_len = (c.int(0), c.size(1), c.size(2), c.int(3), c.size(4),
+                                     c.uint(5))
+    data = s.read(buf, n)
+    c.show(fd, strace.quote(data), n, strace.flags(flags, xnu.MSG_FLAGS),
+           strace.pointer(to), to_len)
+    host_flags = _msg_flags(flags)
+    addr, addr_len = None, 0
+    if to:
+        shown = c.shown
+        addr = s.sockaddr_in(c, fd, to, to_len)
+        addr_len = len(addr)
+        c.shown = shown
+    # MSG_NOSIGNAL: no SIGPIPE from this call (bsd/kern/uipc_syscalls.c sendit)
+    return s.host_write(fd, libc_sendto, fd, data, n, host_flags, addr, addr_len,
+                        nosignal=bool(flags & xnu.MSG_NOSIGNAL))
+
+
+@syscall(29, "recvfrom")
+def sys_recvfrom(s, c):
+    fd, buf, n, flags, name, name_len_at = (c.int(0), c.size(1), c.size(2), c.int(3),
+                                            c.size(4), c.size(5))
+    c.show(fd, strace.pointer(buf), n, strace.flags(flags, xnu.MSG_FLAGS))
+    s.writable(buf, n)
+    host = ctypes.create_string_buffer(min(n, IO_CHUNK))
+    addr = ctypes.create_string_buffer(128)
+    addr_len = ctypes.c_uint(128)
+    got = check(libc_recvfrom(fd, host, len(host), _msg_flags(flags), addr,
+                              ctypes.byref(addr_len)), socket_call=True)
+    s.write(buf, host.raw[:got])
+    c.show(fd, strace.quote(host.raw[:got]), n, strace.flags(flags, xnu.MSG_FLAGS))
+    if name and addr_len.value:
+        s.copy_out_sockaddr(c, name, name_len_at, addr, addr_len.value)
+    return got
+
+
+@syscall(134, "shutdown")
+def sys_shutdown(s, c):
+    fd, how = c.int(0), c.int(1)
+    c.show(fd, {0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR"}.get(how, how))
+    return check(libc_shutdown(fd, how), socket_call=True)
+
+
+@syscall(230, "poll")
+def sys_poll(s, c):
+    at, count, timeout = c.size(0), c.uint(1), c.int(2)
+    c.show(strace.pointer(at), count, timeout)
+    if count > 10240:  # OPEN_MAX, bsd/kern/sys_generic.c poll_nocancel
+        raise Fail(xnu.E["EINVAL"])
+    fds = [struct.unpack("<ihh", s.read(at + 8 * i, 8)) for i in range(count)]
+    s.writable(at, 8 * count)
+
+    def show(with_revents):
+        items = []
+        for fd, events, revents in fds:
+            text = f"{{fd={fd}, events={strace.flags(events & 0xFFFF, xnu.POLL_BITS)}"
+            if with_revents and revents:
+                text += f", revents={strace.flags(revents & 0xFFFF, xnu.POLL_BITS)}"
+            items.append(text + "}")
+        return "[" + ", ".join(items) + "]"
+
+    c.show(show(False), count, timeout)
+    host = (ctypes.c_int32 * (2 * max(count, 1)))()
+    for i, (fd, events, _revents) in enumerate(fds):
+        host_events = 0
+        for bit, _name, host_bit in xnu.POLL_BITS:
+            if events & bit:
+                host_events |= host_bit
+        host[2 * i] = fd
+        host[2 * i + 1] = host_events
+    ready = check(libc_poll(host, count, timeout))
+    out = b""
+    for i, (fd, events, _revents) in enumerate(fds):
+        host_revents = (host[2 * i + 1] >> 16) & 0xFFFF
+        revents = 0
+        for bit, _name, host_bit in xnu.POLL_BITS:
+            if host_revents & host_bit:
+                revents |= bit
+        fds[i] = (fd, events, revents)
+        out += struct.pack("<ihH", fd, events, revents)
+    s.write(at, out)
+    c.show(show(True), count, timeout)
+    return ready
+
+
+@syscall(337, "sendfile")
+def sys_sendfile(s, c):
+    """sendfile(int fd, int s, off_t offset, off_t *len, struct sf_hdtr *hdtr,
+    int flags): the file first, the socket second, the offset by value and
+    the length in/out; returns 0 (bsd/kern/uipc_syscalls.c sendfile)."""
+    fd, sock, offset, len_at, hdtr_at, flags = (c.int(0), c.int(1), c.off(2), c.size(3),
+                                               c.size(4), c.int(5))
+    c.show(fd, sock, offset, strace.pointer(len_at), strace.pointer(hdtr_at), flags)
+    try:
+        st = os.fstat(fd)
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    import stat as stat_module
+    if not stat_module.S_ISREG(st.st_mode):
+        raise Fail(xnu.E["ENOTSUP"])
+    if libc_fcntl(fd, 3, 0) & 3 == os.O_WRONLY:
+        raise Fail(xnu.E["EBADF"])
+    kind = ctypes.c_int()
+    size = ctypes.c_uint(4)
+    if libc_getsockopt(sock, socket.SOL_SOCKET, socket.SO_TYPE, ctypes.byref(kind),
+                       ctypes.byref(size)) == -1:
+        raise Fail(xnu.darwin_errno(ctypes.get_errno(), True))
+    if kind.value != socket.SOCK_STREAM:
+        raise Fail(xnu.E["EINVAL"])
+    peer = ctypes.create_string_buffer(128)
+    peer_len = ctypes.c_uint(128)
+    if libc_getpeername(sock, peer, ctypes.byref(peer_len)) == -1:
+        raise Fail(xnu.E["ENOTCONN"])
+    if offset < 0 or flags != 0 or not len_at:
+        raise Fail(xnu.E["EINVAL"])
+    (wanted,) = struct.unpack("<q", s.read(len_at, 8))
+    s.writable(len_at, 8)
+    headers, trailers = [], []
+    if hdtr_at:
+        h_at, h_cnt, t_at, t_cnt = struct.unpack("<QixxxxQixxxx", s.read(hdtr_at, 32))
+        headers = [s.read(b, n) for b, n in _iovecs(s, c, h_at, h_cnt)] if h_at else []
+        trailers = [s.read(b, n) for b, n in _iovecs(s, c, t_at, t_cnt)] if t_at else []
+    sent = 0
+    error = None
+    try:
+        for piece in headers:
+            sent += _send_all(s, sock, piece)
+        # len counts the headers too; 0 means "until the end of the file"
+        left = None if wanted == 0 else max(wanted - sent, 0)
+        position = ctypes.c_int64(offset)
+        while left is None or left > 0:
+            chunk = IO_CHUNK if left is None else min(left, IO_CHUNK)
+            got = libc_sendfile(sock, fd, ctypes.byref(position), chunk)
+            if got == -1:
+                # Darwin's sendfile returns EPIPE and raises no SIGPIPE
+                raise Fail(xnu.darwin_errno(ctypes.get_errno(), True))
+            if got == 0:
+                break
+            sent += got
+            if left is not None:
+                left -= got
+        for piece in trailers:
+            sent += _send_all(s, sock, piece)
+    except Fail as failure:
+        error = failure
+    # The byte count goes back even when the call fails part way.
+    s.write(len_at, struct.pack("<q", sent))
+    c.show(fd, sock, offset, f"[{sent}]", strace.pointer(hdtr_at), flags)
+    if error:
+        raise error
+    return 0
+
+
+def _send_all(s, sock, data):
+    done = 0
+    while done < len(data):
+        got = libc_sendto(sock, data[done:], len(data) - done, socket.MSG_NOSIGNAL, None, 0)
+        if got == -1:
+            raise Fail(xnu.darwin_errno(ctypes.get_errno(), True))
+        done += got
+    return done
+
+
+# --- small path calls ---------------------------------------------------------
+def _path_call(s, c, fn, *extra):
+    path = s.cstring(c.size(0))
+    c.show(strace.quote(path, None), *extra)
+    try:
+        fn(path)
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    return 0
+
+
+@syscall(10, "unlink")
+def sys_unlink(s, c):
+    return _path_call(s, c, os.unlink)
+
+
+@syscall(12, "chdir")
+def sys_chdir(s, c):
+    return _path_call(s, c, os.chdir)
+
+
+@syscall(136, "mkdir")
+def sys_mkdir(s, c):
+    mode = c.int(1) & 0o7777
+    return _path_call(s, c, lambda p: os.mkdir(p, mode), f"{mode:#o}")
+
+
+@syscall(137, "rmdir")
+def sys_rmdir(s, c):
+    return _path_call(s, c, os.rmdir)
+
+
+@syscall(33, "access")
+def sys_access(s, c):
+    mode = c.int(1)
+    if mode & ~7:
+        raise Fail(xnu.E["EINVAL"])
+
+    def access(path):
+        if not os.access(path, mode):
+            os.stat(path)  # the reason, if it is a missing file
+            raise OSError(errno.EACCES, "access")
+    return _path_call(s, c, access, mode)
+
