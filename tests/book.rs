@@ -4,6 +4,7 @@
 //!   sources give (regenerate them all with the command in `BLESS`);
 //! - every `{{#include file:anchor}}` in book/src names a file and an anchor
 //!   that exist, and no code block in a chapter comes out empty;
+//! - the introduction's run command names the latest stage;
 //! - the disassembly listings in book/src/listings match fresh release
 //!   builds. That test is ignored by default, since it needs the cross tools
 //!   (tools/cross/build, llvm-objdump-16); CI runs it with `-- --ignored`.
@@ -341,6 +342,18 @@ fn no_code_block_is_empty() {
         empty.is_empty(),
         "empty code blocks at: {}",
         empty.join(", ")
+    );
+}
+
+#[test]
+fn the_introduction_runs_the_latest_stage() {
+    let latest = stages().pop().expect("the workspace has stages");
+    let command = format!("cargo run -p {latest}\n");
+    let intro = std::fs::read_to_string(book_src().join("introduction.md")).unwrap();
+    assert!(
+        intro.contains(&command),
+        "book/src/introduction.md should show `{}` next to `cargo test`, as the README does",
+        command.trim()
     );
 }
 
