@@ -1,0 +1,310 @@
+"""Known answers, one system call at a time: x0, x1 and the carry flag as
+XNU leaves them, on success and on each error path."""
+
+import os
+import signal
+import struct
+import tempfile
+import unittest
+
+from guest import build, call, data, err, ok, records, run
+
+# Darwin syscall numbers (xnu bsd/kern/syscalls.master)
+EXIT, FORK, READ, WRITE, OPEN, CLOSE, WAIT4 = 1, 2, 3, 4, 5, 6, 7
+GETPID, ACCEPT, GETSOCKNAME, KILL, PIPE, SIGACTION = 20, 30, 32, 37, 42, 46
+SETITIMER, SOCKET, CONNECT, BIND, SETSOCKOPT, LISTEN = 83, 97, 98, 104, 105, 106
+WRITEV, SENDTO, SHUTDOWN, PREAD, LSEEK, POLL = 121, 133, 134, 153, 199, 230
+SENDFILE, FSTAT64, GETDIRENTRIES64, OPENAT, FSTATAT64, GETENTROPY = 337, 339, 344, 463, 470, 500
+
+# Darwin errno values (bsd/sys/errno.h)
+ENOENT, EBADF, ECHILD, EFAULT, EINVAL, ENOTDIR, ESPIPE = 2, 9, 10, 14, 22, 20, 29
+EDOM, ENOTSOCK, ENOTSUP, EADDRINUSE, ENOTCONN, ENOSYS = 33, 38, 45, 48, 57, 78
+
+LOOPBACK = bytes([16, 2, 0, 0, 127, 0, 0, 1]) + bytes(8)  # Darwin sockaddr_in, port 0
+
+
+class Write(unittest.TestCase):
+    def test_success_clears_carry_and_x1(self):
+        body = call(WRITE, 99, "msg", 3) + call(WRITE, 2, "msg", 3)
+        out = run(build("write_ok", body, data("msg", b"hi\n")))
+        self.assertEqual(out.returncode, 0)
+        self.assertEqual(out.stderr, b"hi\n")
+        # The failed call set the carry; the next success cleared it again.
+        self.assertEqual(records(out.stdout), [err(EBADF), ok(3)])
+
+    def test_bad_buffer_is_efault_and_big_count_einval(self):
+        body = call(WRITE, 2, 8, 4) + call(WRITE, 2, "msg", 0x80000000)
+        out = run(build("write_efault", body, data("msg", b"x")))
+        self.assertEqual(records(out.stdout), [err(EFAULT), err(EINVAL)])
+
+    def test_writev_gathers(self):
+        iov = data("one", b"ab") + data("two", b"cd\n")
+        iov += ".p2align 3\niov: .quad one, 2, two, 3\n"
+        body = call(WRITEV, 2, "iov", 2) + call(WRITEV, 2, "iov", 0)
+        out = run(build("writev", body, iov))
+        self.assertEqual(out.stderr, b"abcd\n")
+        self.assertEqual(records(out.stdout), [ok(5), err(EINVAL)])
+
+
+class Read(unittest.TestCase):
+    def test_reads_stdin_into_guest_memory(self):
+        body = (call(READ, 0, "buf", 100) + call(WRITE, 2, "buf", 5)
+                + call(READ, 0, "buf", 100) + call(READ, 0, 8, 10) + call(READ, 77, "buf", 1))
+        out = run(build("read", body), stdin=b"hello")
+        self.assertEqual(out.stderr, b"hello")
+        self.assertEqual(records(out.stdout), [ok(5), ok(5), ok(0), err(EFAULT), err(EBADF)])
+
+    def test_pread_and_lseek(self):
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"0123456789")
+            f.flush()
+            body = (call(OPEN, "path", 0, 0, keep="x19")
+                    + call(PREAD, "x19", "buf", 4, 6) + call(WRITE, 2, "buf", 4)
+                    + call(LSEEK, "x19", -3, 2) + call(LSEEK, "x19", 0, 9)
+                    + call(PREAD, "x19", "buf", 4, -1) + call(PIPE, keep="x20")
+                    + call(LSEEK, "x20", 0, 1))
+            out = run(build("pread", body, data("path", f.name)))
+        self.assertEqual(out.stderr, b"6789")
+        rec = records(out.stdout)
+        self.assertEqual(rec[:6], [ok(3), ok(4), ok(4), ok(7), err(EINVAL), err(EINVAL)])
+        self.assertEqual(rec[7], err(ESPIPE))
+        # pipe returns both descriptors: read end in x0, write end in x1
+        self.assertEqual(rec[6][1], rec[6][0] + 1)
+
+
+class Files(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.file = os.path.join(self.dir.name, "f.txt")
+        with open(self.file, "wb") as f:
+            f.write(b"x" * 1234)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_open_flags_and_at_fdcwd_are_darwin_values(self):
+        O_DIRECTORY, O_CREAT, O_WRONLY = 0x100000, 0x200, 0x1
+        body = (call(OPEN, "missing", 0, 0) + call(OPEN, "file", O_DIRECTORY, 0)
+                + call(OPENAT, -2, "file", 0, 0) + call(OPENAT, -100, "file", 0, 0)
+                + call(OPENAT, -2, "made", O_CREAT | O_WRONLY, 0o600))
+        extra = (data("missing", self.dir.name + "/nope") + data("file", self.file)
+                 + data("made", self.dir.name + "/made"))
+        rec = records(run(build("open", body, extra)).stdout)
+        self.assertEqual(rec[0], err(ENOENT))
+        self.assertEqual(rec[1], err(ENOTDIR))  # O_DIRECTORY understood
+        self.assertEqual(rec[2][2], 0)  # AT_FDCWD is -2 on Darwin...
+        self.assertEqual(rec[3], err(EBADF))  # ...and Linux's -100 is a bad fd
+        self.assertEqual(rec[4][2], 0)
+        self.assertEqual(os.stat(self.dir.name + "/made").st_mode & 0o777, 0o600)
+
+    def test_fstat64_is_darwin_stat64(self):
+        body = (call(OPEN, "file", 0, 0, keep="x19") + call(FSTAT64, "x19", "buf")
+                + call(WRITE, 2, "buf", 144) + call(FSTAT64, 99, "buf")
+                + call(FSTATAT64, -2, "file", "buf", 0) + call(FSTATAT64, -2, "file", 8, 0))
+        out = run(build("fstat", body, data("file", self.file)))
+        rec = records(out.stdout)
+        self.assertEqual(rec[1], ok(0))
+        self.assertEqual(rec[3], err(EBADF))
+        self.assertEqual(rec[4], ok(0))
+        self.assertEqual(rec[5], err(EFAULT))
+        st = out.stderr
+        self.assertEqual(len(st), 144)
+        host = os.stat(self.file)
+        (mode,) = struct.unpack_from("<H", st, 4)  # st_mode: u16 at 4
+        (ino,) = struct.unpack_from("<Q", st, 8)
+        (mtime,) = struct.unpack_from("<q", st, 48)  # st_mtimespec at 48
+        (size,) = struct.unpack_from("<q", st, 96)  # st_size at 96
+        self.assertEqual((mode, ino, mtime, size),
+                         (host.st_mode, host.st_ino, int(host.st_mtime), 1234))
+
+    def test_getdirentries64_layout_and_flags_word(self):
+        os.mkdir(os.path.join(self.dir.name, "sub"))
+        O_DIRECTORY = 0x100000
+        body = (call(OPEN, "dir", O_DIRECTORY, 0, keep="x19")
+                + call(GETDIRENTRIES64, "x19", "buf", 4096, "pos")
+                + call(WRITE, 2, "buf", 4096)
+                + call(GETDIRENTRIES64, "x19", "buf", 4096, 8)
+                + call(OPEN, "file", 0, 0, keep="x20")
+                + call(GETDIRENTRIES64, "x20", "buf", 4096, "pos"))
+        extra = data("dir", self.dir.name) + data("file", self.file) + ".p2align 3\npos: .quad 0\n"
+        out = run(build("getdirentries", body, extra))
+        rec = records(out.stdout)
+        got = rec[1][0]
+        buf = out.stderr
+        entries = {}
+        at = 0
+        while at < got:
+            ino, _seekoff, reclen, namlen, dtype = struct.unpack_from("<QQHHB", buf, at)
+            name = buf[at + 21:at + 21 + namlen]  # d_name at 21
+            self.assertEqual(buf[at + 21 + namlen], 0)
+            self.assertEqual(reclen % 8, 0)
+            entries[name] = (ino, dtype)
+            at += reclen
+        self.assertEqual(at, got)
+        self.assertEqual(set(entries), {b".", b"..", b"f.txt", b"sub"})
+        self.assertEqual(entries[b"sub"][1], 4)  # DT_DIR
+        self.assertEqual(entries[b"f.txt"], (os.stat(self.file).st_ino, 8))  # DT_REG
+        # bufsize >= 1024: the last 4 bytes are the flags word, EOF set
+        self.assertEqual(struct.unpack_from("<I", buf, 4092)[0], 1)
+        self.assertEqual(rec[3], err(EFAULT))  # the position pointer must be valid
+        self.assertEqual(rec[5], err(EINVAL))  # not a directory: EINVAL, not ENOTDIR
+
+
+class Processes(unittest.TestCase):
+    def test_fork_gives_the_child_its_own_pid_and_x1_1(self):
+        # The child reports fork's registers and getpid, then exits 7; the
+        # parent reports only after wait4, so the records come in order.
+        again = "    mov x0, x19\n    mov x1, x23\n    msr nzcv, x24\n    REPORT\n"
+        body = (call(FORK, keep="x19", keep1="x23", report=False) + "    mrs x24, nzcv\n"
+                + "    cbz x23, 1f\n" + again + call(GETPID) + call(EXIT, 7) + "1:\n"
+                + call(WAIT4, "x19", "status", 0, 0, report=False) + again
+                + call(WRITE, 2, "status", 4, report=False) + call(WAIT4, -1, "status", 0, 0))
+        extra = ".p2align 2\nstatus: .word 0\n"
+        out = run(build("fork", body, extra))
+        child_fork, child_getpid, parent_fork, parent_wait_again = records(out.stdout)
+        self.assertEqual(child_fork[1:], (1, 0))  # x1 = 1 in the child, carry clear
+        self.assertEqual(child_fork[0], child_getpid[0])  # x0 is its own pid, not 0
+        self.assertEqual(parent_fork, ok(child_getpid[0], x1=0))
+        self.assertEqual(struct.unpack("<i", out.stderr)[0], 7 << 8)  # W_EXITCODE(7, 0)
+        self.assertEqual(parent_wait_again, err(ECHILD))
+
+    def test_wait_status_carries_darwin_signal_numbers(self):
+        SIGUSR1 = 30  # Linux: 10
+        body = (call(FORK, keep="x19", keep1="x23") + "    cbz x23, 1f\n"
+                + call(GETPID, report=False)
+                + call(KILL, "x0", SIGUSR1, 1) + "1:\n"
+                + call(WAIT4, "x19", "status", 0, 0, report=False) + call(WRITE, 2, "status", 4))
+        out = run(build("wait_signal", body, ".p2align 2\nstatus: .word 0\n"))
+        self.assertEqual(struct.unpack("<i", out.stderr)[0] & 0x7F, SIGUSR1)
+
+    def test_sigaction_reads_24_bytes_and_writes_16(self):
+        SIGPIPE, SIGKILL = 13, 9
+        new = ".p2align 3\nnew: .quad 1, 0xdead\n.word 0x5, 0x2\n"  # SIG_IGN, tramp, mask, flags
+        old = "old: .quad -1, -1, -1\n"
+        body = (call(SIGACTION, SIGPIPE, "new", 0) + call(SIGACTION, SIGPIPE, 0, "old")
+                + call(WRITE, 2, "old", 24) + call(SIGACTION, SIGKILL, 0, "old")
+                + call(SIGACTION, 0, 0, 0))
+        out = run(build("sigaction", body, new + old))
+        self.assertEqual(records(out.stdout)[:2], [ok(0), ok(0)])
+        self.assertEqual(records(out.stdout)[3:], [err(EINVAL), err(EINVAL)])
+        handler, mask, flags = struct.unpack_from("<QIi", out.stderr)
+        self.assertEqual((handler, mask, flags), (1, 5, 2))
+        self.assertEqual(out.stderr[16:], b"\xff" * 8)  # the 16-byte osa, nothing more
+
+    def test_getentropy_takes_at_most_256_bytes(self):
+        body = call(GETENTROPY, "buf", 256) + call(GETENTROPY, "buf", 257) + call(GETENTROPY, 8, 1)
+        rec = records(run(build("getentropy", body)).stdout)
+        self.assertEqual(rec, [ok(0), err(EINVAL), err(EFAULT)])
+
+    def test_setitimer_validates_darwin_timeval(self):
+        # struct itimerval of user64_timeval {i64 sec; i32 usec; pad}
+        bad = ".p2align 3\nbad: .quad 0\n.word 1000000, 0\n.quad 0\n.word 0, 0\n"
+        good = "good: .quad 0\n.word 0, 0\n.quad 100\n.word 0, 0\n"
+        body = (call(SETITIMER, 0, "bad", 0) + call(SETITIMER, 0, "good", 0)
+                + call(SETITIMER, 0, "bad2", "old") + call(WRITE, 2, "old", 32) + call(SETITIMER, 3, "good", 0))
+        bad2 = "bad2: .quad 0, 0, 0, 0\nold: .space 32\n"
+        out = run(build("setitimer", body, bad + good + bad2))
+        rec = records(out.stdout)
+        self.assertEqual(rec[0], err(EINVAL))
+        self.assertEqual(rec[1:3], [ok(0), ok(0)])
+        sec, = struct.unpack_from("<q", out.stderr, 16)
+        self.assertIn(sec, (99, 100))  # the old it_value, Darwin layout
+        self.assertEqual(rec[4], err(EINVAL))
+
+
+class Sockets(unittest.TestCase):
+    def server_body(self):
+        return (call(SOCKET, 2, 1, 0, keep="x19") + call(BIND, "x19", "addr", 16)
+                + call(LISTEN, "x19", 5) + call(GETSOCKNAME, "x19", "name", "namelen")
+                + call(WRITE, 2, "name", 16))
+
+    def extra(self):
+        return (".p2align 3\n" + data("addr", LOOPBACK) + "name: .space 16\n"
+                + ".p2align 2\nnamelen: .word 16\n")
+
+    def test_socket_bind_listen_getsockname_in_darwin_layout(self):
+        body = self.server_body() + call(BIND, "x19", "addr", 16) + call(SOCKET, 99, 1, 0)
+        out = run(build("sockets", body, self.extra()), strict=True)
+        rec = records(out.stdout)
+        self.assertEqual(rec[:4], [ok(rec[0][0]), ok(0), ok(0), ok(0)])
+        name = out.stderr
+        self.assertEqual(name[:2], bytes([16, 2]))  # sin_len, then sin_family
+        self.assertNotEqual(name[2:4], b"\0\0")  # a port was chosen
+        self.assertEqual(name[4:8], bytes([127, 0, 0, 1]))
+        self.assertEqual(rec[5], err(EINVAL))  # already bound
+        self.assertEqual(rec[6][2], 1)  # unknown domain fails
+
+    def test_setsockopt_translates_levels_and_timeval(self):
+        SO_REUSEADDR, SO_RCVTIMEO, SO_NOSIGPIPE = 0x4, 0x1006, 0x1022
+        tv = ".p2align 3\ntv: .quad 1\n.word 500000, 0\ntvbad: .quad 1\n.word 1000000, 0\none: .word 1\n"
+        body = (call(SOCKET, 2, 1, 0, keep="x19")
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_REUSEADDR, "one", 4)
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_RCVTIMEO, "tv", 16)
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_RCVTIMEO, "tv", 8)
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_RCVTIMEO, "tvbad", 16)
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_NOSIGPIPE, "one", 4)
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_REUSEADDR, "one", 2)
+                + call(SETSOCKOPT, 1, 0xFFFF, SO_REUSEADDR, "one", 4)
+                + call(SETSOCKOPT, 99, 0xFFFF, SO_REUSEADDR, "one", 4))
+        rec = records(run(build("setsockopt", body, tv), strict=True).stdout)
+        self.assertEqual(rec[1:], [ok(0), ok(0), err(EINVAL), err(EDOM), ok(0), err(EINVAL),
+                                   err(ENOTSOCK), err(EBADF)])
+
+    def test_connect_accept_send_and_shutdown(self):
+        MSG_NOSIGNAL = 0x80000
+        body = (self.server_body()
+                + call(SOCKET, 2, 1, 0, keep="x20") + call(CONNECT, "x20", "name", 16)
+                + call(ACCEPT, "x19", "peer", "peerlen", keep="x21")
+                + call(SENDTO, "x20", "msg", 3, MSG_NOSIGNAL, 0, 0)
+                + call(READ, "x21", "buf", 10) + call(WRITE, 2, "buf", 3)
+                + call(WRITE, 2, "peer", 16)
+                + call(SHUTDOWN, "x20", 1) + call(READ, "x21", "buf", 10)
+                + call(ACCEPT, 1, 0, 0) + call(SHUTDOWN, 0, 1))
+        extra = (self.extra() + "peer: .space 16\npeerlen: .word 16\n" + data("msg", b"abc"))
+        out = run(build("connect", body, extra), strict=True)
+        rec = records(out.stdout)
+        self.assertEqual(rec[6], ok(0))  # connect
+        self.assertEqual(rec[8], ok(3))  # sendto
+        self.assertEqual(rec[9], ok(3))
+        self.assertEqual(out.stderr[16:19], b"abc")
+        peer = out.stderr[19:35]
+        self.assertEqual(peer[:2], bytes([16, 2]))
+        self.assertEqual(peer[4:8], bytes([127, 0, 0, 1]))
+        self.assertEqual(rec[12:], [ok(0), ok(0), err(ENOTSOCK), err(ENOTSOCK)])
+
+    def test_sendfile_file_first_length_in_out(self):
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"0123456789")
+            f.flush()
+            body = (self.server_body()
+                    + call(SOCKET, 2, 1, 0, keep="x20") + call(CONNECT, "x20", "name", 16)
+                    + call(ACCEPT, "x19", 0, 0, keep="x21")
+                    + call(OPEN, "path", 0, 0, keep="x22")
+                    + call(SENDFILE, "x22", "x21", 2, "len", 0, 0)
+                    + call(WRITE, 2, "len", 8)
+                    + call(READ, "x20", "buf", 100) + call(WRITE, 2, "buf", 8)
+                    + call(SENDFILE, "x22", "x21", 0, 0, 0, 0)
+                    + call(SENDFILE, "x21", "x22", 0, "len", 0, 0)
+                    + call(SENDFILE, "x22", "x19", 0, "len", 0, 0))
+            extra = self.extra() + data("path", f.name) + ".p2align 3\nlen: .quad 0\n"
+            out = run(build("sendfile", body, extra), strict=True)
+        rec = records(out.stdout)
+        self.assertEqual(rec[9], ok(0))  # returns 0, not a count
+        self.assertEqual(struct.unpack_from("<q", out.stderr, 16)[0], 8)  # *len = bytes sent
+        self.assertEqual(out.stderr[24:32], b"23456789")
+        self.assertEqual(rec[13:], [err(EINVAL), err(ENOTSUP), err(ENOTCONN)])
+
+    def test_poll_reports_darwin_bits(self):
+        body = (call(PIPE, keep="x19", keep1="x20")
+                + "    ADDR x9, fds\n    str w20, [x9]\n"  # fds[0].fd = write end
+                + call(POLL, "fds", 1, 1000) + call(WRITE, 2, "fds", 8) + call(POLL, 8, 1, 0))
+        extra = ".p2align 3\nfds: .word 0\n.short 4, 0\n"  # POLLOUT
+        out = run(build("poll", body, extra))
+        rec = records(out.stdout)
+        self.assertEqual(rec[1], ok(1))
+        self.assertEqual(struct.unpack("<ihh", out.stderr)[2], 4)  # revents POLLOUT
+        self.assertEqual(rec[3], err(EFAULT))
+
+
+if __name__ == "__main__":
+    unittest.main()
