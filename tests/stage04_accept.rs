@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
-use workbook_tests::{PATIENCE, Server, exchange, get_request, stage, transcript};
+use workbook_tests::{PATIENCE, Server, exchange, get_request, reset_on_close, stage, transcript};
 
 const STAGE: &str = "stage04_accept";
 /// The pool size the stage is built with (`WORKERS` in its main.rs).
@@ -110,12 +110,16 @@ fn clients_that_hang_up_or_stay_silent_do_not_stop_the_others() {
     for _ in 0..10 {
         // Connects and hangs up at once.
         drop(connect(server.port));
-        // Sends a request and hangs up before the answer: the worker's
-        // write then fails (EPIPE or ECONNRESET), or, without SIGPIPE
-        // ignored, the signal would kill it.
+        // Sends a request and hangs up before the answer.
         let mut impatient = connect(server.port);
         impatient.write_all(&get_request("/")).unwrap();
         drop(impatient);
+        // Connects and resets the connection. The worker's read fails with
+        // ECONNRESET, and its write then raises SIGPIPE, which would kill
+        // it if the stage did not ignore that signal.
+        let crashed = connect(server.port);
+        reset_on_close(&crashed);
+        drop(crashed);
     }
     for _ in 0..20 {
         assert_eq!(get(server.port), expected);

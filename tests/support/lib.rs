@@ -344,6 +344,43 @@ pub fn exchange(port: u16, request: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(answer)
 }
 
+/// Makes closing `stream` reset the connection (the client sends RST, not
+/// FIN), as a client that crashes or is interrupted does. std has no
+/// stable way to set `SO_LINGER`; its C library, which std links anyway,
+/// does.
+pub fn reset_on_close(stream: &std::net::TcpStream) {
+    use std::os::fd::AsRawFd;
+    // `struct linger` (the same on Linux and macOS): on, for 0 seconds.
+    #[repr(C)]
+    struct Linger {
+        l_onoff: i32,
+        l_linger: i32,
+    }
+    unsafe extern "C" {
+        fn setsockopt(fd: i32, level: i32, name: i32, value: *const Linger, len: u32) -> i32;
+    }
+    // SOL_SOCKET and SO_LINGER: Linux include/uapi/asm-generic/socket.h;
+    // xnu bsd/sys/socket.h.
+    let (level, name) = if cfg!(target_os = "macos") {
+        (0xffff, 0x80)
+    } else {
+        (1, 13)
+    };
+    let linger = Linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    let len = size_of::<Linger>() as u32;
+    // SAFETY: setsockopt reads `len` bytes at `&linger`, on a descriptor
+    // that `stream` keeps open.
+    let ok = unsafe { setsockopt(stream.as_raw_fd(), level, name, &linger, len) } == 0;
+    assert!(
+        ok,
+        "setsockopt SO_LINGER: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
 /// A minimal HTTP/1.1 GET request for `path`.
 pub fn get_request(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes()
