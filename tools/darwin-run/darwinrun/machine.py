@@ -169,8 +169,12 @@ class Machine:
     def pc(self):
         return self.uc.reg_read(UC_ARM64_REG_PC)
 
+    forked = False
+
     def log(self, line):
         if self.trace is not None:
+            if self.forked:
+                line = f"[pid {os.getpid()}] {line}"
             os.write(self.trace, line.encode("utf-8", "replace") + b"\n")
 
     def _on_interrupt(self, uc, intno, _data):

@@ -137,6 +137,7 @@ class Syscalls:
         self.regions = [(lo, hi, prot) for lo, hi, prot in self.uc.mem_regions()]
         self.nosigpipe = set()  # sockets with SO_NOSIGPIPE
         self.rcvtimeo = set()  # sockets with a receive timeout set
+        self.connected = set()  # sockets that were connected or accepted
         self.dispositions = self._initial_dispositions()
 
     @staticmethod
@@ -260,6 +261,10 @@ class Syscalls:
         """EPIPE from a write: XNU also raises SIGPIPE unless the socket has
         SO_NOSIGPIPE, the call passed MSG_NOSIGNAL, or SIGPIPE is ignored
         (bsd/kern/sys_socket.c soo_write; bsd/kern/uipc_syscalls.c sendit)."""
+        if fd not in self.connected and socket_domain(fd) is not None:
+            # Linux says EPIPE for a stream socket that never connected;
+            # XNU's sosend says ENOTCONN, and raises nothing.
+            raise Fail(xnu.E["ENOTCONN"])
         if nosignal or fd in self.nosigpipe:
             raise Fail(xnu.E["EPIPE"])
         if self.dispositions[xnu.SIG["SIGPIPE"]][0] == xnu.SIG_IGN:
@@ -275,6 +280,15 @@ class Syscalls:
     def forget_fd(self, fd):
         self.nosigpipe.discard(fd)
         self.rcvtimeo.discard(fd)
+        self.connected.discard(fd)
+
+    def copy_fd_state(self, fd, new):
+        """What the emulator keeps per socket belongs to the socket, so a
+        duplicate descriptor shares it."""
+        self.forget_fd(new)
+        for table in (self.nosigpipe, self.rcvtimeo, self.connected):
+            if fd in table:
+                table.add(new)
 
     def sockaddr_in(self, call, fd, address, length):
         """A Darwin socket address from the guest, as a Linux one.
@@ -350,6 +364,8 @@ def sys_exit(s, c):
 @syscall(2, "fork")
 def sys_fork(s, c):
     c.show()
+    # From now on each trace line says which process it comes from.
+    s.m.forked = True
     try:
         pid = os.fork()
     except OSError as e:
@@ -722,8 +738,7 @@ def sys_dup(s, c):
     fd = c.int(0)
     c.show(fd)
     new = check(libc_fcntl(fd, 0, 0))  # F_DUPFD from 0: the lowest free fd
-    if fd in s.nosigpipe:
-        s.nosigpipe.add(new)
+    s.copy_fd_state(fd, new)
     return new
 
 
@@ -736,9 +751,7 @@ def sys_dup2(s, c):
     except OSError as e:
         raise Fail(xnu.darwin_errno(e.errno)) from None
     if fd != to:
-        s.forget_fd(to)
-        if fd in s.nosigpipe:
-            s.nosigpipe.add(to)
+        s.copy_fd_state(fd, to)
     return to
 
 
@@ -763,7 +776,9 @@ def sys_fcntl(s, c):
              67: "F_DUPFD_CLOEXEC"}
     c.show(fd, names.get(cmd, cmd), arg)
     if cmd in (0, 67):  # F_DUPFD, F_DUPFD_CLOEXEC (bsd/sys/fcntl.h)
-        return check(libc_fcntl(fd, 0 if cmd == 0 else 1030, arg & 0xFFFFFFFF))
+        new = check(libc_fcntl(fd, 0 if cmd == 0 else 1030, arg & 0xFFFFFFFF))
+        s.copy_fd_state(fd, new)
+        return new
     if cmd in (1, 2):  # FD_CLOEXEC is 1 on both
         return check(libc_fcntl(fd, cmd, arg & 1))
     status = [(0x4, os.O_NONBLOCK), (0x8, os.O_APPEND)]
@@ -961,7 +976,9 @@ def sys_connect(s, c):
     fd, at, length = c.int(0), c.size(1), c.uint(2)
     c.show(fd, strace.pointer(at), length)
     host = s.sockaddr_in(c, fd, at, length)
-    return check(libc_connect(fd, host, len(host)), socket_call=True)
+    check(libc_connect(fd, host, len(host)), socket_call=True)
+    s.connected.add(fd)
+    return 0
 
 
 @syscall(106, "listen")
@@ -1006,6 +1023,7 @@ def sys_accept(s, c):
 
     new, host, host_len = _name_call(s, c, accept, name, name_len_at)
     s.forget_fd(new)
+    s.connected.add(new)
     # An accepted socket inherits SO_NOSIGPIPE (bsd/kern/uipc_socket2.c,
     # sonewconn) and, as on every BSD, the listener's non-blocking mode.
     if fd in s.nosigpipe:
