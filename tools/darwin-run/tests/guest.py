@@ -12,12 +12,14 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(TOOL))
 DARWIN_RUN = os.path.join(TOOL, "darwin-run")
+sys.path.insert(0, TOOL)  # the darwinrun package, for tests of its tables
 DARWIN_CC = os.path.join(REPO, "tools", "cross", "darwin-cc")
 LIBSYSTEM_WITH_WRITE = os.path.join(HERE, "libSystem-write.tbd")
 
