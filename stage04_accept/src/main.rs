@@ -226,12 +226,7 @@ fn stop(pool: &Pool) {
         }
     }
     // wait4 fails with ECHILD once this process has no children left.
-    loop {
-        match sys::wait_child() {
-            Ok(_) | Err(sys::Errno(sys::errno::EINTR)) => continue,
-            Err(_) => break,
-        }
-    }
+    while let Ok(_) | Err(sys::Errno(sys::errno::EINTR)) = sys::wait_child() {}
 }
 // ANCHOR_END: supervise
 
