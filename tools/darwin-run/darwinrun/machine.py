@@ -117,7 +117,7 @@ class Machine:
         (dyld/dyldMain.cpp)."""
         self.uc.mem_map(STACK_TOP - STACK_SIZE, STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE)
         argv = [os.fsencode(a) for a in args]
-        envp = [k + b"=" + v for k, v in os.environb.items()]
+        envp = _original_environment()
         apple = [b"executable_path=" + os.fsencode(self.path)]
         strings = b""
         offsets = []
@@ -153,7 +153,7 @@ class Machine:
         if self.trace is not None:
             shown = ", ".join(_quote(a) for a in self.argv_strings)
             self.log(f"--- dyld calls main({len(self.argv_strings)}, [{shown}], "
-                     f"envp /* {self.env_count} vars */, apple) ---")
+                     f"envp /* {self.env_count} var{'' if self.env_count == 1 else 's'} */, apple) ---")
         try:
             self.uc.emu_start(self.image.entry, 0xFFFFFFFFFFFFFFFF)
         except GuestExit as end:
@@ -217,7 +217,7 @@ class Machine:
         # the parent sees its low 8 bits (xnu bsd/kern/kern_exit.c).
         status = self.uc.reg_read(UC_ARM64_REG_X0) & 0xFF
         self.log(f"--- main returned {status}: libSystem calls exit({status}) ---")
-        self.log(f"exit({status}) = ?")
+        self.log(f"{f'exit({status})':<39} = ?")
         self.log(f"+++ exited with {status} +++")
         raise GuestExit(status=status)
 
@@ -249,6 +249,17 @@ class Machine:
         self.uc.reg_write(UC_ARM64_REG_X1, x1 & 0xFFFFFFFFFFFFFFFF)
         nzcv = self.uc.reg_read(UC_ARM64_REG_NZCV)
         self.uc.reg_write(UC_ARM64_REG_NZCV, nzcv | CARRY if failed else nzcv & ~CARRY)
+
+
+def _original_environment():
+    """The environment this process was started with. Python may have
+    added to os.environ already (LC_CTYPE, when it coerces a C locale);
+    /proc/self/environ still holds what exec handed over."""
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            return [entry for entry in f.read().split(b"\0") if entry]
+    except OSError:
+        return [k + b"=" + v for k, v in os.environb.items()]
 
 
 def _quote(data):

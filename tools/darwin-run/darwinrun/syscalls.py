@@ -254,7 +254,9 @@ class Syscalls:
 
     def _trace(self, name, call, result):
         if self.m.trace is not None:
-            self.m.log(f"{name}({call.shown if call.shown is not None else ''}) = {result}")
+            head = f"{name}({call.shown if call.shown is not None else ''})"
+            # strace lines the results up at column 40
+            self.m.log(f"{head:<39} = {result}")
 
     # --- shared pieces -----------------------------------------------------
     def broken_pipe(self, fd, nosignal=False):
@@ -356,7 +358,7 @@ def sys_exit(s, c):
     # exit(rval): the parent sees the low 8 bits (bsd/kern/kern_exit.c).
     status = c.int(0) & 0xFF
     c.show(c.int(0))
-    s.m.log(f"exit({c.int(0)}) = ?")
+    s.m.log(f"{f'exit({c.int(0)})':<39} = ?")
     s.m.log(f"+++ exited with {status} +++")
     raise GuestExit(status=status)
 
