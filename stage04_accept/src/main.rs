@@ -7,6 +7,11 @@
 //! supervisor: it waits for its children and replaces any worker that
 //! dies. Like stage 03 it stops when you press Enter or its standard input
 //! ends: it then ends and reaps its workers, closes the socket and exits 0.
+//!
+//! Killing the supervisor alone does not stop the workers: they are
+//! orphans then, still accepting. Signal the whole process group instead,
+//! as Ctrl-C in a terminal does (`kill -- -PGID`); the tests stop servers
+//! through standard input, so that every child is reaped.
 #![no_std]
 #![no_main]
 
