@@ -9,9 +9,11 @@ layout both ways; flags and constants are translated, never passed through.
 
 import ctypes
 import errno
+import fcntl
 import os
 import signal
 import socket
+import stat
 import struct
 
 from . import strace, xnu
@@ -66,7 +68,7 @@ IO_CHUNK = 16 << 20  # a read asks the host for at most this much at once
 UIO_MAXIOV = 1024  # bsd/sys/uio.h
 GETDIRENTRIES64_EXTENDED_BUFSIZE = 1024  # bsd/sys/dirent_private.h
 GETDIRENTRIES64_EOF = 1
-OPENAT2 = {"x86_64": 437, "aarch64": 437}  # Linux: openat2 is 437 everywhere
+SYS_OPENAT2 = 437  # Linux: the same number on every architecture
 RESOLVE_NO_SYMLINKS = 0x04  # linux/openat2.h
 
 HANDLERS = {}
@@ -709,7 +711,7 @@ def _open(s, c, dirfd, path_at, flags, mode, show_dirfd):
         # Darwin: no symlink anywhere in the path. Linux has openat2 with
         # RESOLVE_NO_SYMLINKS for that, and the same error, ELOOP.
         how = struct.pack("<QQQ", host_flags, mode if flags & 0x200 else 0, RESOLVE_NO_SYMLINKS)
-        ret = libc_syscall(OPENAT2.get(os.uname().machine, 437), host_dirfd,
+        ret = libc_syscall(SYS_OPENAT2, host_dirfd,
                            ctypes.cast(ctypes.c_char_p(path), ctypes.c_void_p).value,
                            ctypes.cast(ctypes.c_char_p(how), ctypes.c_void_p).value, 24, 0)
         return check(ret)
@@ -739,7 +741,7 @@ def sys_close(s, c):
 def sys_dup(s, c):
     fd = c.int(0)
     c.show(fd)
-    new = check(libc_fcntl(fd, 0, 0))  # F_DUPFD from 0: the lowest free fd
+    new = check(libc_fcntl(fd, fcntl.F_DUPFD, 0))  # the lowest free fd
     s.copy_fd_state(fd, new)
     return new
 
@@ -778,25 +780,27 @@ def sys_fcntl(s, c):
              67: "F_DUPFD_CLOEXEC"}
     c.show(fd, names.get(cmd, cmd), arg)
     if cmd in (0, 67):  # F_DUPFD, F_DUPFD_CLOEXEC (bsd/sys/fcntl.h)
-        new = check(libc_fcntl(fd, 0 if cmd == 0 else 1030, arg & 0xFFFFFFFF))
+        host_cmd = fcntl.F_DUPFD if cmd == 0 else fcntl.F_DUPFD_CLOEXEC
+        new = check(libc_fcntl(fd, host_cmd, arg & 0xFFFFFFFF))
         s.copy_fd_state(fd, new)
         return new
-    if cmd in (1, 2):  # FD_CLOEXEC is 1 on both
-        return check(libc_fcntl(fd, cmd, arg & 1))
+    if cmd in (1, 2):  # F_GETFD/F_SETFD: FD_CLOEXEC is 1 on both
+        host_cmd = fcntl.F_GETFD if cmd == 1 else fcntl.F_SETFD
+        return check(libc_fcntl(fd, host_cmd, arg & 1))
     status = [(0x4, os.O_NONBLOCK), (0x8, os.O_APPEND)]
     if cmd == 3:
-        host = check(libc_fcntl(fd, 3, 0))
+        host = check(libc_fcntl(fd, fcntl.F_GETFL, 0))
         darwin = host & 3
         for bit, host_bit in status:
             if host & host_bit:
                 darwin |= bit
         return darwin
-    if cmd == 4:
+    if cmd == 4:  # F_SETFL
         host = 0
         for bit, host_bit in status:
             if arg & bit:
                 host |= host_bit
-        return check(libc_fcntl(fd, 4, host))
+        return check(libc_fcntl(fd, fcntl.F_SETFL, host))
     raise Fatal(f"fcntl command {cmd} is not emulated")
 
 
@@ -999,7 +1003,6 @@ def _name_call(s, c, fn, name, name_len_at):
     host = ctypes.create_string_buffer(128)
     host_len = ctypes.c_uint(128)
     ret = check(fn(host, host_len), socket_call=True)
-    c.show(fd, strace.pointer(name), strace.pointer(name_len_at))
     return ret, host, host_len.value
 
 
@@ -1030,8 +1033,8 @@ def sys_accept(s, c):
     # sonewconn) and, as on every BSD, the listener's non-blocking mode.
     if fd in s.nosigpipe:
         s.nosigpipe.add(new)
-    if libc_fcntl(fd, 3, 0) & os.O_NONBLOCK:
-        libc_fcntl(new, 4, libc_fcntl(new, 3, 0) | os.O_NONBLOCK)
+    if libc_fcntl(fd, fcntl.F_GETFL, 0) & os.O_NONBLOCK:
+        libc_fcntl(new, fcntl.F_SETFL, libc_fcntl(new, fcntl.F_GETFL, 0) | os.O_NONBLOCK)
     s.copy_out_sockaddr(c, name, name_len_at, host, host_len)
     return new
 
@@ -1242,10 +1245,9 @@ def sys_sendfile(s, c):
         st = os.fstat(fd)
     except OSError as e:
         raise Fail(xnu.darwin_errno(e.errno)) from None
-    import stat as stat_module
-    if not stat_module.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode):
         raise Fail(xnu.E["ENOTSUP"])
-    if libc_fcntl(fd, 3, 0) & 3 == os.O_WRONLY:
+    if libc_fcntl(fd, fcntl.F_GETFL, 0) & 3 == os.O_WRONLY:
         raise Fail(xnu.E["EBADF"])
     kind = ctypes.c_int()
     size = ctypes.c_uint(4)

@@ -169,14 +169,32 @@ class UnknownSyscalls(unittest.TestCase):
         self.assertIn(b"only SIG_DFL and SIG_IGN", out.stderr)
 
 
-class Imports(unittest.TestCase):
+class Loading(unittest.TestCase):
     BODY = "    mov x0, #2\n    ADDR x1, msg\n    mov x2, #1\n    bl _write\n"
+    FIXUPS = (("dyld_info", "11.0.0", ()), ("chained", "13.0.0", ("-fixup_chains",)))
+
+    def test_pointers_in_data_are_rebased(self):
+        # `ptr` holds the address of `msg` twice: dyld rebases both. With
+        # chained fixups the first also carries the distance to the next,
+        # so it is wrong until decoded.
+        body = "    ADDR x9, ptr\n    ldr x1, [x9]\n    mov x0, #2\n    mov x2, #3\n    SYS 4\n"
+        extra = data("msg", b"ok\n") + ".p2align 3\nptr: .quad msg, msg\n"
+        for kind, min_os, link_args in self.FIXUPS:
+            with self.subTest(kind):
+                program = build(f"rebase_{kind}", body, extra, min_os=min_os, link_args=link_args)
+                self.assertEqual(run(program).stderr, b"ok\n")
+
+    def test_indirect_syscall(self):
+        # x16 = 0: the number is in x0 and the arguments move up one register
+        body = ("    mov x0, #4\n    mov x1, #2\n    ADDR x2, msg\n    mov x3, #2\n"
+                "    mov x16, #0\n    svc #0x80\n    REPORT\n")
+        out = run(build("indirect", body, data("msg", b"hi")))
+        self.assertEqual((out.stderr, records(out.stdout)), (b"hi", [ok(2)]))
 
     def test_a_library_call_is_named(self):
-        for name, min_os, extra in (("import_dyld_info", "11.0.0", ()),
-                                    ("import_chained", "13.0.0", ("-fixup_chains",))):
-            with self.subTest(name):
-                program = build(name, self.BODY, data("msg", b"!"),
+        for kind, min_os, extra in self.FIXUPS:
+            with self.subTest(kind):
+                program = build(f"import_{kind}", self.BODY, data("msg", b"!"),
                                 libs=(LIBSYSTEM_WITH_WRITE,), min_os=min_os, link_args=extra)
                 out = run(program)
                 self.assertEqual(out.returncode, EX_SOFTWARE)
