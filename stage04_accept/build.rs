@@ -7,9 +7,8 @@ fn main() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     match os.as_str() {
         // Linux: no crt1.o, no libc; `_start` is ours, and the result is a
-        // static, non-PIE executable. Its segments stay page-aligned: `-n`
-        // packed them tighter, but then the data page overlapped the end of
-        // the code, which lost its execute permission once mapped.
+        // static, non-PIE executable without a build-id note, which nothing
+        // here reads.
         "linux" => {
             for arg in [
                 "-nostartfiles",
