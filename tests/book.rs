@@ -4,7 +4,7 @@
 //!   sources give (regenerate them all with the command in `BLESS`);
 //! - every `{{#include file:anchor}}` in book/src names a file and an anchor
 //!   that exist, and no code block in a chapter comes out empty;
-//! - the introduction's run command names the latest stage;
+//! - the README's and the introduction's run command name the latest stage;
 //! - the disassembly listings in book/src/listings match fresh release
 //!   builds. That test is ignored by default, since it needs the cross tools
 //!   (tools/cross/build, llvm-objdump-16); CI runs it with `-- --ignored`.
@@ -346,15 +346,21 @@ fn no_code_block_is_empty() {
 }
 
 #[test]
-fn the_introduction_runs_the_latest_stage() {
+fn the_readme_and_the_introduction_run_the_latest_stage() {
     let latest = stages().pop().expect("the workspace has stages");
     let command = format!("cargo run -p {latest}\n");
-    let intro = std::fs::read_to_string(book_src().join("introduction.md")).unwrap();
-    assert!(
-        intro.contains(&command),
-        "book/src/introduction.md should show `{}` next to `cargo test`, as the README does",
-        command.trim()
-    );
+    for path in [
+        book_src().join("introduction.md"),
+        workspace_root().join("README.md"),
+    ] {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(&command),
+            "{} should show `{}` next to `cargo test`",
+            path.display(),
+            command.trim()
+        );
+    }
 }
 
 /// The command that regenerates the disassembly listings.
