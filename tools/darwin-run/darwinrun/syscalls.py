@@ -105,6 +105,17 @@ def check(ret, socket_call=False):
     return ret
 
 
+class Disposition:
+    """What XNU keeps for one signal (struct sigacts, bsd/sys/signalvar.h):
+    the handler, the mask, and the flags as separate bits. sigaction reads
+    them back from these, not from what was passed in."""
+
+    def __init__(self, handler, mask=0, flags=xnu.SA_RESTART):
+        self.handler = handler
+        self.mask = mask
+        self.flags = flags
+
+
 class Call:
     """One system call: its arguments as XNU reads them."""
 
@@ -150,10 +161,10 @@ class Syscalls:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         table = {}
-        for number, _name in xnu.DARWIN_SIGNALS.items():
+        for number in xnu.DARWIN_SIGNALS:
             host = xnu.linux_signal(number)
             ignored = host not in (None, signal.SIGPIPE) and signal.getsignal(host) is signal.SIG_IGN
-            table[number] = (xnu.SIG_IGN if ignored else xnu.SIG_DFL, 0, 0)
+            table[number] = Disposition(xnu.SIG_IGN if ignored else xnu.SIG_DFL)
         # SIGPIPE stays ignored in the host so that a write to a dead socket
         # returns EPIPE; the emulator then decides, as XNU would, whether the
         # guest dies of it (SO_NOSIGPIPE, MSG_NOSIGNAL, its disposition).
@@ -232,7 +243,7 @@ class Syscalls:
             elif number in xnu.NOSYS or number >= xnu.NSYSENT:
                 # nosys(): ENOSYS, and SIGSYS unless the process ignores it.
                 call.show(*[f"{a:#x}" for a in args[:6]])
-                if self.dispositions[xnu.SIG["SIGSYS"]][0] == xnu.SIG_IGN:
+                if self.dispositions[xnu.SIG["SIGSYS"]].handler == xnu.SIG_IGN:
                     raise Fail(xnu.E["ENOSYS"])
                 raise Killed(xnu.E["ENOSYS"], xnu.SIG["SIGSYS"])
             else:
@@ -271,7 +282,7 @@ class Syscalls:
             raise Fail(xnu.E["ENOTCONN"])
         if nosignal or fd in self.nosigpipe:
             raise Fail(xnu.E["EPIPE"])
-        if self.dispositions[xnu.SIG["SIGPIPE"]][0] == xnu.SIG_IGN:
+        if self.dispositions[xnu.SIG["SIGPIPE"]].handler == xnu.SIG_IGN:
             raise Fail(xnu.E["EPIPE"])
         raise Killed(xnu.E["EPIPE"], xnu.SIG["SIGPIPE"])
 
@@ -498,7 +509,7 @@ def sys_kill(s, c):
     # The host ignores SIGPIPE on the guest's behalf; a SIGPIPE sent to
     # ourselves must still end us if the guest left it at SIG_DFL.
     if (sig == xnu.SIG["SIGPIPE"] and pid in (0, os.getpid())
-            and s.dispositions[sig][0] == xnu.SIG_DFL):
+            and s.dispositions[sig].handler == xnu.SIG_DFL):
         s.m.log(f"kill({c.shown}) = 0")
         s.m.log("--- SIGPIPE ---")
         raise GuestExit(signal_number=sig)
@@ -509,7 +520,8 @@ def sys_kill(s, c):
 def sys_sigaction(s, c):
     """sigaction(sig, const struct __sigaction *nsa, struct sigaction *osa):
     nsa is 24 bytes {handler, sa_tramp, mask u32, flags i32}, osa 16 bytes
-    {handler, mask u32, flags i32} (bsd/sys/signal.h; bsd/kern/kern_sig.c)."""
+    {handler, mask u32, flags i32} (bsd/sys/signal.h). The order of the
+    checks and copies is kern_sig.c's sigaction() and setsigvec()."""
     sig, nsa, osa = c.int(0), c.size(1), c.size(2)
     c.show(strace.signal_name(sig), strace.pointer(nsa), strace.pointer(osa))
     if sig <= 0 or sig >= xnu.NSIG or sig in (xnu.SIG["SIGKILL"], xnu.SIG["SIGSTOP"]):
@@ -517,25 +529,42 @@ def sys_sigaction(s, c):
     new = None
     if nsa:
         handler, _tramp, mask, flags = struct.unpack("<QQIi", s.read(nsa, 24))
-        new = (handler, mask, flags)
+        flags &= xnu.SA_USERSPACE_MASK
         shown = {xnu.SIG_DFL: "SIG_DFL", xnu.SIG_IGN: "SIG_IGN"}.get(handler, f"{handler:#x}")
         c.show(strace.signal_name(sig), f"{{sa_handler={shown}, sa_mask={mask:#x}, "
-               f"sa_flags={flags:#x}}}", strace.pointer(osa))
+               f"sa_flags={strace.flags(flags, SA_NAMES)}}}", strace.pointer(osa))
         if handler not in (xnu.SIG_DFL, xnu.SIG_IGN):
             raise Fatal(f"sigaction({strace.signal_name(sig)}) installs a handler at "
                         f"{handler:#x}: only SIG_DFL and SIG_IGN are emulated")
-        if sig == xnu.SIG["SIGCHLD"] and flags & xnu.SA_NOCLDWAIT:
+        if sig == xnu.SIG["SIGCHLD"] and flags & xnu.SA_NOCLDWAIT and handler == xnu.SIG_DFL:
             raise Fatal("sigaction(SIGCHLD) with SA_NOCLDWAIT is not emulated")
+        new = Disposition(handler, mask & ~xnu.SIGCANTMASK, flags)
     if osa:
-        old_handler, old_mask, old_flags = s.dispositions[sig]
-        s.write(osa, struct.pack("<QIi", old_handler, old_mask, old_flags))
+        old = s.dispositions[sig]
+        # The kernel keeps SA_RESTART as "interruptible unless set", so a
+        # signal never configured reads back with SA_RESTART.
+        kept = (xnu.SA_ONSTACK | xnu.SA_RESTART | xnu.SA_SIGINFO | xnu.SA_NODEFER
+                | xnu.SA_64REGSET)
+        flags = old.flags & kept
+        if sig == xnu.SIG["SIGCHLD"]:
+            flags |= old.flags & xnu.SA_NOCLDSTOP
+            if old.handler == xnu.SIG_IGN:  # SIG_IGN sets P_NOCLDWAIT
+                flags |= xnu.SA_NOCLDWAIT
+        s.write(osa, struct.pack("<QIi", old.handler, old.mask, flags))
     if new:
         s.dispositions[sig] = new
         host = xnu.linux_signal(sig)
         if host is not None and host != signal.SIGPIPE:
             # SIGCHLD ignored means children are reaped at once, on both.
-            signal.signal(host, signal.SIG_IGN if new[0] == xnu.SIG_IGN else signal.SIG_DFL)
+            signal.signal(host, signal.SIG_IGN if new.handler == xnu.SIG_IGN else signal.SIG_DFL)
     return 0
+
+
+SA_NAMES = [(xnu.SA_ONSTACK, "SA_ONSTACK"), (xnu.SA_RESTART, "SA_RESTART"),
+            (xnu.SA_RESETHAND, "SA_RESETHAND"), (xnu.SA_NOCLDSTOP, "SA_NOCLDSTOP"),
+            (xnu.SA_NODEFER, "SA_NODEFER"), (xnu.SA_NOCLDWAIT, "SA_NOCLDWAIT"),
+            (xnu.SA_SIGINFO, "SA_SIGINFO"), (xnu.SA_USERTRAMP, "SA_USERTRAMP"),
+            (xnu.SA_64REGSET, "SA_64REGSET")]
 
 
 @syscall(83, "setitimer")

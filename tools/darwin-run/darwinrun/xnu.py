@@ -112,9 +112,15 @@ def darwin_signal(linux_sig):
     return SIG.get(name, linux_sig)
 
 
-# sa_flags bits, signal.h:459-477 (only the ones the emulator looks at)
-SA_NOCLDWAIT = 0x0020
-SA_SIGINFO = 0x0040
+# sa_flags bits, signal.h
+SA_ONSTACK, SA_RESTART, SA_RESETHAND, SA_NOCLDSTOP = 0x1, 0x2, 0x4, 0x8
+SA_NODEFER, SA_NOCLDWAIT, SA_SIGINFO = 0x10, 0x20, 0x40
+SA_USERTRAMP, SA_64REGSET = 0x100, 0x200
+# The flags a process may pass; the kernel drops the rest (SA_USERSPACE_MASK)
+SA_USERSPACE_MASK = (SA_ONSTACK | SA_RESTART | SA_RESETHAND | SA_NOCLDSTOP | SA_NODEFER
+                     | SA_NOCLDWAIT | SA_SIGINFO | SA_USERTRAMP | SA_64REGSET)
+# Signals no mask can hold: SIGKILL and SIGSTOP (kern_sig.c, sigcantmask)
+SIGCANTMASK = (1 << (9 - 1)) | (1 << (17 - 1))
 
 # --- open(2) flags: bsd/sys/fcntl.h ------------------------------------------
 O_ACCMODE = 0x0003

@@ -178,18 +178,24 @@ class Processes(unittest.TestCase):
         self.assertEqual(struct.unpack("<i", out.stderr)[0] & 0x7F, SIGUSR1)
 
     def test_sigaction_reads_24_bytes_and_writes_16(self):
-        SIGPIPE, SIGKILL = 13, 9
-        new = ".p2align 3\nnew: .quad 1, 0xdead\n.word 0x5, 0x2\n"  # SIG_IGN, tramp, mask, flags
-        old = "old: .quad -1, -1, -1\n"
+        SIGPIPE, SIGKILL, SIGUSR1 = 13, 9, 30
+        # __sigaction: handler SIG_IGN, sa_tramp, mask (with SIGKILL's bit,
+        # which the kernel drops), flags SA_SIGINFO (without SA_RESTART)
+        new = ".p2align 3\nnew: .quad 1, 0xdead\n.word 0x105, 0x40\n"
+        old = "old: .quad -1, -1, -1\nfresh: .quad -1, -1\n"
         body = (call(SIGACTION, SIGPIPE, "new", 0) + call(SIGACTION, SIGPIPE, 0, "old")
-                + call(WRITE, 2, "old", 24) + call(SIGACTION, SIGKILL, 0, "old")
-                + call(SIGACTION, 0, 0, 0))
+                + call(SIGACTION, SIGUSR1, 0, "fresh") + call(WRITE, 2, "old", 40)
+                + call(SIGACTION, SIGKILL, 0, "old") + call(SIGACTION, 0, 0, 0)
+                + call(SIGACTION, SIGPIPE, 8, 0))
         out = run(build("sigaction", body, new + old))
-        self.assertEqual(records(out.stdout)[:2], [ok(0), ok(0)])
-        self.assertEqual(records(out.stdout)[3:], [err(EINVAL), err(EINVAL)])
+        self.assertEqual(records(out.stdout)[:3], [ok(0), ok(0), ok(0)])
+        self.assertEqual(records(out.stdout)[4:], [err(EINVAL), err(EINVAL), err(EFAULT)])
         handler, mask, flags = struct.unpack_from("<QIi", out.stderr)
-        self.assertEqual((handler, mask, flags), (1, 5, 2))
-        self.assertEqual(out.stderr[16:], b"\xff" * 8)  # the 16-byte osa, nothing more
+        self.assertEqual((handler, mask, flags), (1, 5, 0x40))
+        self.assertEqual(out.stderr[16:24], b"\xff" * 8)  # the 16-byte osa, nothing more
+        # never configured: SIG_DFL, and SA_RESTART since the kernel keeps
+        # "interruptible" bits, all clear at first (kern_sig.c sigaction)
+        self.assertEqual(struct.unpack_from("<QIi", out.stderr, 24), (0, 0, 2))
 
     def test_getentropy_takes_at_most_256_bytes(self):
         body = call(GETENTROPY, "buf", 256) + call(GETENTROPY, "buf", 257) + call(GETENTROPY, 8, 1)
