@@ -23,60 +23,8 @@ pub mod nr {
 }
 // ANCHOR_END: nr
 
-// ANCHOR: constants
-/// Socket constants, from include/linux/socket.h, include/linux/net.h
-/// (`enum sock_type`) and include/uapi/asm-generic/socket.h.
-pub const AF_INET: usize = 2;
-pub const SOCK_STREAM: usize = 1;
-pub const SOL_SOCKET: usize = 1;
-pub const SO_REUSEADDR: usize = 2;
-
-/// Error numbers, from include/uapi/asm-generic/errno-base.h and
-/// errno.h (x86_64 uses the generic values).
-pub mod errno {
-    pub const EPERM: usize = 1;
-    pub const EINTR: usize = 4;
-    pub const EBADF: usize = 9;
-    pub const ENOMEM: usize = 12;
-    pub const EACCES: usize = 13;
-    pub const EFAULT: usize = 14;
-    pub const EINVAL: usize = 22;
-    pub const ENFILE: usize = 23;
-    pub const EMFILE: usize = 24;
-    pub const EAGAIN: usize = 11;
-    pub const ENOTSOCK: usize = 88;
-    pub const EPROTONOSUPPORT: usize = 93;
-    pub const EAFNOSUPPORT: usize = 97;
-    pub const EADDRINUSE: usize = 98;
-    pub const EADDRNOTAVAIL: usize = 99;
-    pub const ENOBUFS: usize = 105;
-    pub const ENOTCONN: usize = 107;
-}
-// ANCHOR_END: constants
-
-// ANCHOR: sockaddr_in
-/// An IPv4 address and port, as Linux lays it out
-/// (include/uapi/linux/in.h, `struct sockaddr_in`): a two-byte family in
-/// the machine's byte order. Port and address are in network byte order,
-/// most significant byte first.
-#[repr(C)]
-pub struct SockaddrIn {
-    pub sin_family: u16,
-    pub sin_port: [u8; 2],
-    pub sin_addr: [u8; 4],
-    pub sin_zero: [u8; 8],
-}
-
-/// The address `addr:port`, ready to hand to `bind`.
-pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
-    SockaddrIn {
-        sin_family: AF_INET as u16,
-        sin_port: port.to_be_bytes(),
-        sin_addr: addr,
-        sin_zero: [0; 8],
-    }
-}
-// ANCHOR_END: sockaddr_in
+// The constants, structures and calls both Linux targets share.
+pub use super::linux::*;
 
 // ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).

@@ -19,6 +19,10 @@ mod arch;
 #[path = "linux_x86_64.rs"]
 mod arch;
 
+// What the two Linux targets share; each Linux `arch` re-exports it.
+#[cfg(target_os = "linux")]
+mod linux;
+
 #[cfg(not(any(
     all(target_os = "macos", target_arch = "aarch64"),
     all(target_os = "linux", target_arch = "aarch64"),
