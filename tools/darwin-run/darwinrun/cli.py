@@ -1,7 +1,6 @@
 """The command line: darwin-run [--strict] [--strace] BINARY [ARGS...]"""
 
 import fcntl
-import os
 import sys
 
 from . import macho

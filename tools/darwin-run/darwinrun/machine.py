@@ -8,8 +8,10 @@ import signal
 import struct
 import sys
 
-from unicorn import (UC_ARCH_ARM64, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UC_MODE_ARM,
-                     UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_NONE, UC_PROT_READ,
+from unicorn import (UC_ARCH_ARM64, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
+                     UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_PROT,
+                     UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_PROT, UC_MEM_WRITE_UNMAPPED,
+                     UC_MODE_ARM, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_NONE, UC_PROT_READ,
                      UC_PROT_WRITE, Uc, UcError)
 from unicorn.arm64_const import (UC_ARM64_REG_NZCV, UC_ARM64_REG_PC, UC_ARM64_REG_SP,
                                  UC_ARM64_REG_X0, UC_ARM64_REG_X1, UC_ARM64_REG_X16,
@@ -53,6 +55,8 @@ class Machine:
         self.path = path
         self.strict = strict
         self.trace = trace  # a file descriptor for --strace lines, or None
+        self.forked = False  # once true, trace lines name their process
+        self.fault = None  # how a bad memory access ended the guest
         with open(path, "rb") as f:
             self.image = macho.Image(f.read())
         self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
@@ -159,17 +163,13 @@ class Machine:
         except GuestExit as end:
             return end
         except UcError as e:
-            if self._fault is not None:
-                return self._fault
+            if self.fault is not None:
+                return self.fault
             raise Fatal(f"CPU emulation stopped: {e} at pc {self.pc():#x}") from None
         raise Fatal(f"CPU emulation stopped unexpectedly at pc {self.pc():#x}")
 
-    _fault = None
-
     def pc(self):
         return self.uc.reg_read(UC_ARM64_REG_PC)
-
-    forked = False
 
     def log(self, line):
         if self.trace is not None:
@@ -221,19 +221,23 @@ class Machine:
         self.log(f"+++ exited with {status} +++")
         raise GuestExit(status=status)
 
-    def _on_bad_access(self, uc, access, address, size, _value, _data):
-        # Unicorn's access codes: 19-21 unmapped, 22-24 protection.
-        kinds = {19: "read of unmapped", 20: "write to unmapped", 21: "fetch from unmapped",
-                 22: "write to read-only", 23: "read of unreadable",
-                 24: "fetch from non-executable"}
-        what = kinds.get(access, f"access {access} to")
-        # xnu: an unmapped address is SIGSEGV, a protection fault SIGBUS.
-        sig = xnu.SIG["SIGSEGV"] if access in (19, 20, 21) else xnu.SIG["SIGBUS"]
+    FAULTS = {
+        UC_MEM_READ_UNMAPPED: "read of unmapped", UC_MEM_WRITE_UNMAPPED: "write to unmapped",
+        UC_MEM_FETCH_UNMAPPED: "fetch from unmapped", UC_MEM_WRITE_PROT: "write to read-only",
+        UC_MEM_READ_PROT: "read of unreadable", UC_MEM_FETCH_PROT: "fetch from non-executable",
+    }
+    UNMAPPED = (UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_UNMAPPED, UC_MEM_FETCH_UNMAPPED)
+
+    def _on_bad_access(self, uc, access, address, _size, _value, _data):
+        what = self.FAULTS.get(access, f"access {access} to")
+        # EXC_BAD_ACCESS becomes SIGSEGV for an address with nothing mapped
+        # (KERN_INVALID_ADDRESS), SIGBUS otherwise (bsd/uxkern/ux_exception.c).
+        sig = xnu.SIG["SIGSEGV"] if access in self.UNMAPPED else xnu.SIG["SIGBUS"]
         try:
             self._die_of_fault(sig, f"{what} memory at {address:#x} (pc {self.pc():#x})")
         except GuestExit as end:
-            self._fault = end
-        return False
+            self.fault = end
+        return False  # stop: emu_start raises, run() returns self.fault
 
     def _die_of_fault(self, sig, what):
         raise GuestExit(signal_number=sig,

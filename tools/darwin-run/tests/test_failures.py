@@ -4,7 +4,6 @@ way it would fail on a Mac, or loudly in strict mode."""
 import errno
 import os
 import signal
-import struct
 import tempfile
 import unittest
 
@@ -223,6 +222,13 @@ class Cpu(unittest.TestCase):
         out = run(build("null", "    mov x9, #0\n    ldr x0, [x9]\n"))
         self.assertTrue(killed_by(out, signal.SIGSEGV), out)
         self.assertIn(b"unmapped memory at 0x0", out.stderr)
+
+    def test_data_const_is_read_only_after_fixups(self):
+        body = "    ADDR x9, ro\n    str x0, [x9]\n"
+        extra = ".section __DATA_CONST,__const\n.p2align 3\nro: .quad 1\n"
+        out = run(build("data_const", body, extra))
+        self.assertTrue(killed_by(out, signal.SIGBUS), out)
+        self.assertIn(b"write to read-only memory", out.stderr)
 
     def test_lse_atomics_run(self):
         body = ".arch_extension lse\n    ADDR x9, buf\n    mov x0, #5\n    ldadd x0, x1, [x9]\n    ldr x0, [x9]\n    REPORT\n"

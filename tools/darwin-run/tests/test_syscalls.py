@@ -2,7 +2,6 @@
 XNU leaves them, on success and on each error path."""
 
 import os
-import signal
 import struct
 import tempfile
 import unittest
