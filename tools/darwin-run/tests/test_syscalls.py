@@ -196,6 +196,16 @@ class Processes(unittest.TestCase):
         # "interruptible" bits, all clear at first (kern_sig.c sigaction)
         self.assertEqual(struct.unpack_from("<QIi", out.stderr, 24), (0, 0, 2))
 
+    def test_close_kill_and_getpid_error_paths(self):
+        ESRCH = 3
+        body = (call(CLOSE, 99) + call(GETPID, keep="x19") + call(KILL, "x19", 0, 1)
+                + call(KILL, 0x7FFFFFF0, 0, 1) + call(KILL, "x19", 32, 1)
+                + call(CLOSE, 0) + call(CLOSE, 0))
+        rec = records(run(build("close_kill", body)).stdout)
+        self.assertEqual(rec[0], err(EBADF))
+        self.assertEqual(rec[1][1:], (0, 0))  # x1 = 0, carry clear
+        self.assertEqual(rec[2:], [ok(0), err(ESRCH), err(EINVAL), ok(0), err(EBADF)])
+
     def test_getentropy_takes_at_most_256_bytes(self):
         body = call(GETENTROPY, "buf", 256) + call(GETENTROPY, "buf", 257) + call(GETENTROPY, 8, 1)
         rec = records(run(build("getentropy", body)).stdout)
