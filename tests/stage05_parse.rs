@@ -1,0 +1,385 @@
+//! Stage 05 reads a request head however it arrives, answers a good one
+//! with an echo of what it parsed and a bad one with the status that says
+//! why, times out a client that stalls, and survives all of it: no worker
+//! dies, no later client waits, no descriptor or process is left behind.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::Stdio;
+use workbook_tests::{PATIENCE, Server, reset_on_close, stage, transcript};
+
+const STAGE: &str = "stage05_parse";
+
+/// A raw request and a name for it in the snapshot.
+struct Case {
+    name: &'static str,
+    request: Vec<u8>,
+}
+
+fn case(name: &'static str, request: impl AsRef<[u8]>) -> Case {
+    Case {
+        name,
+        request: request.as_ref().to_vec(),
+    }
+}
+
+/// Every request of the corpus, well-formed ones first.
+fn corpus() -> Vec<Case> {
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(5000));
+    vec![
+        case("a minimal request", "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"),
+        case(
+            "what curl sends",
+            "GET /index.html?q=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\
+             User-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+        ),
+        case("HTTP/1.0 needs no Host", "HEAD /x HTTP/1.0\r\n\r\n"),
+        case(
+            "whitespace around values is dropped, inside kept",
+            b"GET / HTTP/1.1\r\nHost:x\r\nX-Spaces: \t a  b \t\r\nX-Empty:\r\nX-Latin1: caf\xe9\r\n\r\n",
+        ),
+        case(
+            "content on POST is allowed, and left unread",
+            "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        ),
+        case(
+            "pipelined garbage after the head is ignored",
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\0\xff\r\n\r\n",
+        ),
+        case("bare LF ending every line", "GET / HTTP/1.1\nHost: x\n\n"),
+        case("bare LF ending a field", "GET / HTTP/1.1\r\nHost: x\n\r\n"),
+        case("bare CR inside a value", "GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n"),
+        case("whitespace before a colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n"),
+        case(
+            "obsolete line folding",
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
+        ),
+        case(
+            "whitespace before the first field",
+            "GET / HTTP/1.1\r\n Host: x\r\n\r\n",
+        ),
+        case("NUL in a value", b"GET / HTTP/1.1\r\nHost: x\0\r\n\r\n"),
+        case("control character in the target", b"GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case("field without a colon", "GET / HTTP/1.1\r\nHost x\r\nNoColon\r\n\r\n"),
+        case("empty field name", "GET / HTTP/1.1\r\nHost: x\r\n: y\r\n\r\n"),
+        case("missing Host on HTTP/1.1", "GET / HTTP/1.1\r\n\r\n"),
+        case("two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"),
+        case(
+            "non-numeric Content-Length",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\n",
+        ),
+        case(
+            "two Content-Length fields",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na",
+        ),
+        case(
+            "content on GET",
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody",
+        ),
+        case("HTTP/0.9-style request line", "GET /\r\n\r\n"),
+        case("target not in origin-form", "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case("two spaces in the request line", "GET  / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case("not HTTP at all", "hello\r\n\r\n"),
+        case("only an empty line", "\r\n\r\n"),
+        case("target longer than 4 KiB", long_target),
+        case("unknown method", "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case("methods are case-sensitive", "get / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case("HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n"),
+        case("HTTP/1.2", "GET / HTTP/1.2\r\nHost: x\r\n\r\n"),
+        case("lowercase protocol name", "GET / http/1.1\r\nHost: x\r\n\r\n"),
+    ]
+}
+
+fn connect(port: u16) -> TcpStream {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let stream = TcpStream::connect_timeout(&addr, PATIENCE).expect("connect");
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    // Each write its own TCP segment, so that pieces arrive as pieces.
+    stream.set_nodelay(true).unwrap();
+    stream
+}
+
+/// Everything the server sends until it closes. A server that closes with
+/// some of the request unread resets the connection instead of ending it
+/// cleanly, once its answer is sent: that reset counts as the end too.
+fn answer(mut stream: TcpStream) -> Vec<u8> {
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("reading the answer: {e}"),
+    }
+    answer
+}
+
+/// Sends `request` in one write and returns the answer. The write may fail
+/// once the server has answered and closed before reading everything.
+fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
+    let mut stream = connect(port);
+    let _ = stream.write_all(request);
+    answer(stream)
+}
+
+/// Bytes as the snapshots show them: printable ASCII as it is, anything
+/// else escaped, and a line break after each LF.
+fn shown(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for &byte in bytes {
+        match byte {
+            b'\r' => text.push_str("\\r"),
+            b'\n' => text.push_str("\\n\n"),
+            b'\t' => text.push_str("\\t"),
+            b'\\' => text.push_str("\\\\"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// Checks that `Content-Length` counts the body after the headers.
+fn assert_content_length_matches(response: &[u8]) {
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a blank line after the headers");
+    let head = String::from_utf8_lossy(&response[..split]);
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .expect("a Content-Length header")
+        .parse()
+        .expect("a number");
+    assert_eq!(length, response.len() - split - 4, "{head}");
+}
+
+/// A log line with the client's port, which changes from run to run,
+/// replaced by `[PORT]`.
+fn redact(line: &str) -> String {
+    match line.split_once(' ') {
+        Some((addr, rest)) if addr.starts_with("127.0.0.1:") => {
+            format!("127.0.0.1:[PORT] {rest}")
+        }
+        _ => line.to_owned(),
+    }
+}
+
+/// Stops the server and checks that it ended well and no worker died.
+/// Returns its log lines.
+fn stop(server: Server) -> Vec<String> {
+    let stopped = server.stop();
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    let died: Vec<_> = stopped
+        .stdout
+        .iter()
+        .filter(|line| line.contains("starting another"))
+        .collect();
+    assert!(died.is_empty(), "no worker may die: {died:?}");
+    stopped.stdout
+}
+
+#[test]
+fn answers_each_request_of_the_corpus() {
+    let server = Server::start(STAGE, &["0"]);
+    let mut report = String::new();
+    for case in corpus() {
+        let response = exchange(server.port, &case.request);
+        assert!(!response.is_empty(), "no answer to {:?}", case.name);
+        assert_content_length_matches(&response);
+        let request = if case.request.len() > 200 {
+            format!(
+                "{}... ({} bytes in all)\n",
+                shown(&case.request[..60]).trim_end(),
+                case.request.len()
+            )
+        } else {
+            shown(&case.request)
+        };
+        report += &format!("## {}\n{request}--\n{}\n", case.name, shown(&response));
+    }
+    let logged = stop(server);
+    assert_eq!(logged.len(), corpus().len(), "one log line per request");
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn reads_a_request_that_arrives_one_byte_at_a_time() {
+    let server = Server::start(STAGE, &["0"]);
+    let request = b"GET /slow HTTP/1.1\r\nHost: x\r\nUser-Agent: one byte at a time\r\n\r\n";
+    let whole = exchange(server.port, request);
+    let mut stream = connect(server.port);
+    for byte in request {
+        stream.write_all(&[*byte]).unwrap();
+        // A pause, so that the bytes travel in separate segments.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert_eq!(shown(&answer(stream)), shown(&whole));
+    insta::assert_snapshot!(shown(&whole));
+    stop(server);
+}
+
+#[test]
+fn refuses_a_request_cut_short() {
+    let server = Server::start(STAGE, &["0"]);
+    let mut stream = connect(server.port);
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    // End of file before the empty line that ends the head.
+    stream.shutdown(Shutdown::Write).unwrap();
+    insta::assert_snapshot!(shown(&answer(stream)));
+    stop(server);
+}
+
+#[test]
+fn times_out_a_client_that_never_finishes() {
+    // A timeout of one second instead of ten, so that the test is quick.
+    let server = Server::start(STAGE, &["0", "1"]);
+    let mut unfinished = connect(server.port);
+    unfinished
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let silent = connect(server.port);
+    // Both wait in read; meanwhile other clients are served.
+    let expected = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
+    assert!(expected.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let unfinished = answer(unfinished);
+    assert_eq!(shown(&answer(silent)), shown(&unfinished));
+    insta::assert_snapshot!(shown(&unfinished));
+    // And the workers that timed out serve again.
+    for _ in 0..20 {
+        assert_eq!(exchange(server.port, b"GET / HTTP/1.0\r\n\r\n"), expected);
+    }
+    stop(server);
+}
+
+#[test]
+fn refuses_64_kib_of_header_and_serves_the_next_client() {
+    let server = Server::start(STAGE, &["0"]);
+    let mut request = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
+    while request.len() < 64 * 1024 {
+        request.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    request.extend_from_slice(b"\r\n");
+    let response = exchange(server.port, &request);
+    insta::assert_snapshot!(shown(&response));
+    let next = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
+    assert!(next.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", shown(&next));
+    stop(server);
+}
+
+#[test]
+fn logs_the_request_line_and_the_status() {
+    let server = Server::start(STAGE, &["0"]);
+    let long_target = format!("GET /{} HTTP/1.0\r\n\r\n", "b".repeat(300));
+    let requests: [&[u8]; 6] = [
+        b"GET /path?q=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/2.0\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\nHost: x\n\n",
+        long_target.as_bytes(),
+        b"",
+    ];
+    for request in requests {
+        let mut stream = connect(server.port);
+        stream.write_all(request).unwrap();
+        stream.shutdown(Shutdown::Write).unwrap();
+        answer(stream);
+    }
+    let lines: Vec<String> = stop(server).iter().map(|l| redact(l)).collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn rejects_bad_arguments_with_usage_and_status_2() {
+    let mut report = String::new();
+    for args in [
+        &["0", "0"][..],
+        &["0", "abc"],
+        &["0", "3601"],
+        &["0", "1", "x"],
+    ] {
+        let out = stage(STAGE)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        report += &format!("$ {STAGE} {}\n{}\n", args.join(" "), transcript(&out));
+    }
+    insta::assert_snapshot!(report);
+}
+
+/// Polls `condition` until it holds or [`PATIENCE`] runs out: a worker may
+/// still be closing its last connection when its client has the answer.
+#[cfg(target_os = "linux")]
+fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// After every kind of client, each worker holds what it held before (the
+/// listening socket), no child is a zombie, and stopping the server leaves
+/// no process. Reads /proc, so Linux only.
+#[cfg(target_os = "linux")]
+#[test]
+fn leaves_no_descriptor_zombie_or_process_behind() {
+    use std::collections::BTreeMap;
+    use workbook_tests::proc;
+    const WORKERS: usize = 16;
+    let server = Server::start(STAGE, &["0", "1"]);
+    let supervisor = server.pid();
+    assert!(eventually(
+        || proc::children(supervisor).len() == WORKERS + 1
+    ));
+    let descriptors = || -> BTreeMap<u32, Vec<String>> {
+        proc::children(supervisor)
+            .into_iter()
+            .map(|child| (child.pid, proc::descriptors(child.pid)))
+            .collect()
+    };
+    let before = descriptors();
+
+    let port = server.port;
+    std::thread::scope(|scope| {
+        for case in corpus() {
+            scope.spawn(move || exchange(port, &case.request));
+        }
+        scope.spawn(move || exchange(port, &[b'x'; 64 * 1024]));
+        scope.spawn(move || drop(connect(port)));
+        // Resets the connection: the worker's read fails with ECONNRESET.
+        scope.spawn(move || {
+            let mut crashed = connect(port);
+            crashed.write_all(b"GET / HT").unwrap();
+            reset_on_close(&crashed);
+        });
+        // Left to time out.
+        scope.spawn(move || answer(connect(port)));
+    });
+
+    assert!(
+        eventually(|| descriptors() == before),
+        "descriptors before: {before:#?}\nafter: {:#?}",
+        descriptors()
+    );
+    let zombies: Vec<_> = proc::children(supervisor)
+        .into_iter()
+        .filter(|child| child.state == 'Z')
+        .collect();
+    assert!(zombies.is_empty(), "{zombies:?}");
+    stop(server);
+    for pid in before.keys() {
+        assert_eq!(
+            proc::process(*pid),
+            None,
+            "process {pid} outlived the server"
+        );
+    }
+}
