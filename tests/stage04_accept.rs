@@ -161,7 +161,8 @@ fn a_killed_worker_is_replaced() {
             "worker {victim} was not reaped"
         );
         // The watcher and a full pool again, once the new worker exists.
-        let children = eventually(|| proc::children(server.pid()).len() == WORKERS + 1);
+        let children =
+            workbook_tests::eventually(|| proc::children(server.pid()).len() == WORKERS + 1);
         assert!(children, "the pool is not full again");
     }
     for _ in 0..(2 * WORKERS) {
@@ -192,48 +193,24 @@ fn rejects_a_bad_port_with_usage_and_status_2() {
     insta::assert_snapshot!(transcript(&out));
 }
 
-/// Polls `condition` until it holds or [`PATIENCE`] runs out: some states
-/// are reached a moment after what the test can observe, such as a new
-/// worker forked after the supervisor's log line.
-#[cfg(target_os = "linux")]
-fn eventually(mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    while std::time::Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    false
-}
-
 /// Reads the process table in /proc, so Linux only. Under qemu the
 /// processes are qemu's own and hold descriptors of qemu's; comparing
 /// before and after the load makes that irrelevant.
 #[cfg(target_os = "linux")]
 #[test]
 fn leaves_no_zombie_no_leaked_descriptor_and_no_process_behind() {
-    use std::collections::BTreeMap;
     use workbook_tests::proc;
     let server = Server::start(STAGE, &["0"]);
     let supervisor = server.pid();
-    // The first line comes before the forks: wait for the full pool.
-    assert!(eventually(
-        || proc::children(supervisor).len() == WORKERS + 1
-    ));
-    let descriptors = || -> BTreeMap<u32, Vec<String>> {
-        proc::children(supervisor)
-            .into_iter()
-            .map(|child| (child.pid, proc::descriptors(child.pid)))
-            .collect()
-    };
-    let before = descriptors();
+    // The workers and the watcher.
+    let pool = proc::Pool::of(supervisor, WORKERS + 1);
 
     // Workers hold the listening socket and nothing else; the watcher
     // holds no socket at all.
     let listener = proc::sockets(supervisor);
     assert_eq!(listener.len(), 1, "{listener:?}");
-    let holders = before
+    let holders = pool
+        .before
         .keys()
         .filter(|&&pid| proc::sockets(pid) == listener)
         .count();
@@ -251,28 +228,11 @@ fn leaves_no_zombie_no_leaked_descriptor_and_no_process_behind() {
         }
     });
 
-    // Every worker is back in accept with what it had before: a worker
-    // may still be closing its last connection, hence `eventually`.
-    assert!(
-        eventually(|| descriptors() == before),
-        "descriptors before: {before:#?}\nafter: {:#?}",
-        descriptors()
-    );
-    let zombies: Vec<_> = proc::children(supervisor)
-        .into_iter()
-        .filter(|child| child.state == 'Z')
-        .collect();
-    assert!(zombies.is_empty(), "{zombies:?}");
+    // Every worker is back in accept with what it had before.
+    pool.assert_unchanged();
 
     let stopped = server.stop();
     assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
-    // Stopped, the supervisor has ended and reaped every child: none is
-    // left running, and none as a zombie.
-    for pid in before.keys() {
-        assert_eq!(
-            proc::process(*pid),
-            None,
-            "process {pid} outlived the server"
-        );
-    }
+    // Stopped, the supervisor has ended and reaped every child.
+    pool.assert_gone();
 }

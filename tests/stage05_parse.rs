@@ -311,41 +311,17 @@ fn rejects_bad_arguments_with_usage_and_status_2() {
     insta::assert_snapshot!(report);
 }
 
-/// Polls `condition` until it holds or [`PATIENCE`] runs out: a worker may
-/// still be closing its last connection when its client has the answer.
-#[cfg(target_os = "linux")]
-fn eventually(mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    while std::time::Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    false
-}
-
 /// After every kind of client, each worker holds what it held before (the
 /// listening socket), no child is a zombie, and stopping the server leaves
 /// no process. Reads /proc, so Linux only.
 #[cfg(target_os = "linux")]
 #[test]
 fn leaves_no_descriptor_zombie_or_process_behind() {
-    use std::collections::BTreeMap;
     use workbook_tests::proc;
-    const WORKERS: usize = 16;
+    // The workers and the watcher.
+    const CHILDREN: usize = 16 + 1;
     let server = Server::start(STAGE, &["0", "1"]);
-    let supervisor = server.pid();
-    assert!(eventually(
-        || proc::children(supervisor).len() == WORKERS + 1
-    ));
-    let descriptors = || -> BTreeMap<u32, Vec<String>> {
-        proc::children(supervisor)
-            .into_iter()
-            .map(|child| (child.pid, proc::descriptors(child.pid)))
-            .collect()
-    };
-    let before = descriptors();
+    let pool = proc::Pool::of(server.pid(), CHILDREN);
 
     let port = server.port;
     std::thread::scope(|scope| {
@@ -364,22 +340,7 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
         scope.spawn(move || answer(connect(port)));
     });
 
-    assert!(
-        eventually(|| descriptors() == before),
-        "descriptors before: {before:#?}\nafter: {:#?}",
-        descriptors()
-    );
-    let zombies: Vec<_> = proc::children(supervisor)
-        .into_iter()
-        .filter(|child| child.state == 'Z')
-        .collect();
-    assert!(zombies.is_empty(), "{zombies:?}");
+    pool.assert_unchanged();
     stop(server);
-    for pid in before.keys() {
-        assert_eq!(
-            proc::process(*pid),
-            None,
-            "process {pid} outlived the server"
-        );
-    }
+    pool.assert_gone();
 }

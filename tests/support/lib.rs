@@ -446,5 +446,77 @@ pub mod proc {
         sockets.retain(|target| target.starts_with("socket:"));
         sockets
     }
+
+    /// What a server's children hold, taken before a load, to check that
+    /// the load leaked nothing.
+    ///
+    /// Under qemu the processes are qemu's own and hold descriptors of
+    /// qemu's; comparing before and after makes that irrelevant.
+    pub struct Pool {
+        supervisor: u32,
+        /// Each child's pid and its descriptors, as first seen.
+        pub before: std::collections::BTreeMap<u32, Vec<String>>,
+    }
+
+    impl Pool {
+        /// Waits until the server `supervisor` has `children` child
+        /// processes (its first line comes before it forks them), then
+        /// records what each holds.
+        pub fn of(supervisor: u32, children: usize) -> Pool {
+            assert!(
+                super::eventually(|| self::children(supervisor).len() == children),
+                "expected {children} children of {supervisor}, found {:?}",
+                self::children(supervisor)
+            );
+            let before = Pool::descriptors(supervisor);
+            Pool { supervisor, before }
+        }
+
+        fn descriptors(supervisor: u32) -> std::collections::BTreeMap<u32, Vec<String>> {
+            self::children(supervisor)
+                .into_iter()
+                .map(|child| (child.pid, descriptors(child.pid)))
+                .collect()
+        }
+
+        /// After a load: every child is back to holding what it held
+        /// before (a worker may still be closing its last connection,
+        /// hence the patience), and none is a zombie.
+        pub fn assert_unchanged(&self) {
+            assert!(
+                super::eventually(|| Pool::descriptors(self.supervisor) == self.before),
+                "descriptors before: {:#?}\nafter: {:#?}",
+                self.before,
+                Pool::descriptors(self.supervisor)
+            );
+            let zombies: Vec<_> = self::children(self.supervisor)
+                .into_iter()
+                .filter(|child| child.state == 'Z')
+                .collect();
+            assert!(zombies.is_empty(), "{zombies:?}");
+        }
+
+        /// After the server stopped: none of its children is left, running
+        /// or as a zombie.
+        pub fn assert_gone(&self) {
+            for pid in self.before.keys() {
+                assert_eq!(process(*pid), None, "process {pid} outlived the server");
+            }
+        }
+    }
 }
 // ANCHOR_END: proc
+
+/// Polls `condition` until it holds or [`PATIENCE`] runs out: some states
+/// are reached a moment after what a test can observe, such as a worker
+/// forked after the supervisor's log line.
+pub fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
