@@ -37,6 +37,7 @@ const LONGEST_METHOD: usize = 7;
 // ANCHOR_END: limits
 
 // ANCHOR: types
+// ANCHOR: request
 /// What the bytes received so far amount to.
 #[derive(Debug, PartialEq)]
 pub enum Parse<'a> {
@@ -68,7 +69,9 @@ pub struct Request<'a> {
     /// the empty line. [`Request::headers`] walks them.
     fields: &'a [u8],
 }
+// ANCHOR_END: request
 
+// ANCHOR: refusal
 /// Why a request is refused, named after the rule it breaks.
 #[derive(Debug, PartialEq, Clone, Copy)]
 pub enum Refusal {
@@ -146,7 +149,9 @@ impl Refusal {
         }
     }
 }
+// ANCHOR_END: refusal
 
+// ANCHOR: status
 /// A status code and its reason phrase (RFC 9110 §15).
 #[derive(Debug, PartialEq, Clone, Copy)]
 pub struct Status(pub u16, pub &'static str);
@@ -159,6 +164,7 @@ pub const URI_TOO_LONG: Status = Status(414, "URI Too Long");
 pub const REQUEST_HEADER_FIELDS_TOO_LARGE: Status = Status(431, "Request Header Fields Too Large");
 pub const NOT_IMPLEMENTED: Status = Status(501, "Not Implemented");
 pub const HTTP_VERSION_NOT_SUPPORTED: Status = Status(505, "HTTP Version Not Supported");
+// ANCHOR_END: status
 // ANCHOR_END: types
 
 // ANCHOR: parse

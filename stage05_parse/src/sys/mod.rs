@@ -149,6 +149,7 @@ pub fn set_reuse_addr(fd: usize) -> Result<(), Errno> {
     unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
 }
 
+// ANCHOR: receive_timeout
 /// Makes every read on socket `fd` give up with EAGAIN once `seconds`
 /// pass with no data, instead of waiting for ever. Each read gets the
 /// whole time afresh: this bounds a pause, not the whole conversation.
@@ -159,6 +160,7 @@ pub fn set_receive_timeout(fd: usize, seconds: u32) -> Result<(), Errno> {
     // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
     unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
 }
+// ANCHOR_END: receive_timeout
 
 /// Gives socket `fd` the local address `addr`.
 pub fn bind(fd: usize, addr: &SockaddrIn) -> Result<(), Errno> {
