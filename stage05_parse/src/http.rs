@@ -92,8 +92,9 @@ pub enum Refusal {
     /// (RFC 9110 §5.5; RFC 9112 §3 for the request line).
     ControlCharacter,
     /// A field line that starts with whitespace: obsolete line folding, or
-    /// whitespace between the request line and the first field (RFC 9112
-    /// §5.2 and §2.2 both say reject it with 400).
+    /// whitespace between the request line and the first field. RFC 9112
+    /// §5.2 and §2.2 let a server either reject it with 400 or repair it
+    /// (unfold the line, skip such lines); rejecting is the simpler choice.
     LineStartsWithWhitespace,
     /// Whitespace between a field name and its colon (RFC 9112 §5.1: "MUST
     /// reject ... with a response status code of 400").
