@@ -1,0 +1,564 @@
+//! Stage 06: real responses.
+//!
+//! `stage06_respond [PORT [TIMEOUT]]` reads and parses requests as stage 05
+//! does, and now answers each with a complete HTTP/1.1 response, laid out
+//! in one buffer and sent with one write (src/response.rs). `GET /` gets a
+//! small HTML page built into the program; any other path gets
+//! `404 Not Found`; `HEAD` gets the headers `GET` would, without the body;
+//! the other methods get `405 Method Not Allowed`; and every request that
+//! stage 05 refuses gets its status with a small HTML page that says why.
+//! A client gets TIMEOUT seconds (10 by default) for each piece it sends;
+//! one that pauses longer gets `408 Request Timeout`. One log line per
+//! connection: `127.0.0.1:PORT "GET /path HTTP/1.1" STATUS`.
+//!
+//! As in stage 04, the original process supervises the workers, and the
+//! server stops when you press Enter or its standard input ends. Killing
+//! the supervisor alone does not stop the workers: they are orphans then,
+//! still accepting. Signal the whole process group instead, as Ctrl-C in
+//! a terminal does (`kill -- -PGID`); the tests stop servers through
+//! standard input, so that every child is reaped.
+#![no_std]
+#![no_main]
+
+mod http;
+mod line;
+mod mem;
+mod response;
+mod sys;
+
+use line::Line;
+use response::Response;
+
+// ANCHOR: constants
+/// The port when none is given: a common choice for a development server.
+const DEFAULT_PORT: u16 = 8080;
+/// 127.0.0.1, the loopback address: reachable from this machine only.
+const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
+/// How many finished handshakes the kernel may queue before the program
+/// accepts them; the kernels cap it at their own limit (`somaxconn`).
+const BACKLOG: usize = 128;
+/// How many seconds a client may pause while sending its request, when no
+/// TIMEOUT is given; tests pass a shorter one.
+const DEFAULT_TIMEOUT: u32 = 10;
+/// The longest TIMEOUT accepted: an hour.
+const MAX_TIMEOUT: u32 = 3600;
+const USAGE: &[u8] = b"usage: stage06_respond [PORT [TIMEOUT]]  \
+    (PORT: 0 to 65535, default 8080, 0 = any free port; \
+    TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
+/// How many worker processes accept connections, so how many clients are
+/// served at the same time.
+const WORKERS: usize = 16;
+/// How much of a request target the log shows: a log line must fit in a
+/// `Line`, and a target may be 4 KiB long.
+const LOGGED_TARGET: usize = 128;
+// ANCHOR_END: constants
+
+// ANCHOR: start
+/// The program itself, called once by the entry point of the target with
+/// the arguments the kernel laid out: `args[0]` is the program's own name.
+fn start(args: &[*const u8]) -> ! {
+    if args.len() > 3 {
+        usage(Line::new().push(b"too many arguments"));
+    }
+    // SAFETY: every argv entry is a NUL-terminated string the kernel
+    // copied into our stack, and it stays there for the whole run.
+    let arg = |i: usize| args.get(i).map(|&arg| unsafe { sys::c_str(arg) });
+    let port = match arg(1) {
+        None => DEFAULT_PORT,
+        Some(text) => parse_number(text, u16::MAX as u32)
+            .unwrap_or_else(|| usage(Line::new().push(b"not a port: \"").push(text).push(b"\"")))
+            as u16,
+    };
+    let timeout = match arg(2) {
+        None => DEFAULT_TIMEOUT,
+        // 0 is refused: to the kernel, a zero timeout means none at all.
+        Some(text) => match parse_number(text, MAX_TIMEOUT) {
+            Some(seconds) if seconds > 0 => seconds,
+            _ => usage(
+                Line::new()
+                    .push(b"not a timeout: \"")
+                    .push(text)
+                    .push(b"\""),
+            ),
+        },
+    };
+    let (listener, port) = open_listener(port);
+    let mut line = Line::new();
+    line.push(b"listening on http://")
+        .push_addr(LOOPBACK, port)
+        .push(b"\n");
+    if sys::write_all(sys::STDOUT, line.as_bytes()).is_err() {
+        sys::exit(1);
+    }
+    // A client that hangs up before its answer is written makes that write
+    // raise SIGPIPE, whose default action kills the process. Ignored, the
+    // write fails with EPIPE instead. Forked children inherit this.
+    if let Err(err) = sys::ignore_signal(sys::SIGPIPE) {
+        fail(Line::new().push(b"sigaction SIGPIPE"), err);
+    }
+    supervise(listener, port, timeout)
+}
+// ANCHOR_END: start
+
+// ANCHOR: parse_number
+/// Reads a number: one or more ASCII digits and nothing else, at most
+/// `max`, which is 65535 or less. No sign, no spaces, no empty string.
+fn parse_number(text: &[u8], max: u32) -> Option<u32> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut value: u32 = 0;
+    for &byte in text {
+        // A byte below b'0' wraps around to a large number: one test
+        // rejects both sides.
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        // Checked at every digit, so `value` is at most 65535 before the
+        // multiplication and 655359 after it: a u32 never overflows, even
+        // for "99999999999999999999".
+        value = value * 10 + digit as u32;
+        if value > max {
+            return None;
+        }
+    }
+    Some(value)
+}
+// ANCHOR_END: parse_number
+
+// ANCHOR: open_listener
+/// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
+/// the port it really got, which differs when `port` is 0. Ends the
+/// program with an error line if any step fails.
+fn open_listener(port: u16) -> (usize, u16) {
+    let addr = sys::sockaddr_in(LOOPBACK, port);
+    let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
+    if let Err(err) = sys::set_reuse_addr(fd) {
+        socket_failed(b"setsockopt SO_REUSEADDR", port, err);
+    }
+    if let Err(err) = sys::bind(fd, &addr) {
+        socket_failed(b"bind", port, err);
+    }
+    if let Err(err) = sys::listen(fd, BACKLOG) {
+        socket_failed(b"listen", port, err);
+    }
+    match sys::getsockname(fd) {
+        Ok(bound) => (fd, u16::from_be_bytes(bound.sin_port)),
+        Err(err) => socket_failed(b"getsockname", port, err),
+    }
+}
+// ANCHOR_END: open_listener
+
+// ANCHOR: supervise
+/// The children the supervisor started: the workers, and the watcher that
+/// reads standard input. 0 marks an empty slot.
+struct Pool {
+    workers: [usize; WORKERS],
+    watcher: usize,
+}
+
+/// Starts the watcher and the workers, then waits for children to end, for
+/// ever: a worker that ends is replaced; the watcher ending means standard
+/// input has ended, and the server stops.
+///
+/// Why a watcher: the supervisor can block in only one call at a time, and
+/// it must block in wait4, to learn when a worker dies. A child that reads
+/// standard input and exits when it ends turns "the input ended" into "a
+/// child ended", which wait4 reports like any other.
+fn supervise(listener: usize, port: u16, timeout: u32) -> ! {
+    let mut pool = Pool {
+        workers: [0; WORKERS],
+        watcher: 0,
+    };
+    pool.watcher = start_child(&pool, Role::Watcher, listener, port, timeout);
+    for slot in 0..WORKERS {
+        pool.workers[slot] = start_child(&pool, Role::Worker, listener, port, timeout);
+    }
+    loop {
+        let (pid, ended) = match sys::wait_child() {
+            Ok(child) => child,
+            Err(sys::Errno(sys::errno::EINTR)) => continue,
+            Err(err) => {
+                report(Line::new().push(b"wait4"), err);
+                stop(&pool);
+                sys::exit(1);
+            }
+        };
+        if pid == pool.watcher {
+            pool.watcher = 0;
+            stop(&pool);
+            if let Err(err) = sys::close(listener) {
+                socket_failed(b"close", port, err);
+            }
+            // The watcher exits 1 if it could not read standard input.
+            sys::exit(match ended {
+                sys::Ended::Exited(status) => status,
+                sys::Ended::Killed(_) => 1,
+            });
+        }
+        if let Some(slot) = pool.workers.iter().position(|&worker| worker == pid) {
+            let mut line = Line::new();
+            line.push(b"worker ").push_decimal(pid);
+            match ended {
+                sys::Ended::Exited(status) => line
+                    .push(b" exited with status ")
+                    .push_decimal(status as usize),
+                sys::Ended::Killed(signal) => line
+                    .push(b" killed by signal ")
+                    .push_decimal(signal as usize),
+            };
+            line.push(b", starting another\n");
+            let _ = sys::write_all(sys::STDOUT, line.as_bytes());
+            pool.workers[slot] = 0;
+            pool.workers[slot] = start_child(&pool, Role::Worker, listener, port, timeout);
+        }
+    }
+}
+
+/// What a child of the supervisor does.
+enum Role {
+    Watcher,
+    Worker,
+}
+
+/// Forks a child that takes on `role` and returns its pid. If fork fails,
+/// the server cannot keep its pool full: it stops and exits 1.
+fn start_child(pool: &Pool, role: Role, listener: usize, port: u16, timeout: u32) -> usize {
+    match sys::fork() {
+        // fork returns twice: 0 in the new process, which never comes back
+        // here, and the new process's pid in the supervisor.
+        Ok(0) => match role {
+            Role::Watcher => watch_stdin(listener),
+            Role::Worker => work(listener, port, timeout),
+        },
+        Ok(pid) => pid,
+        Err(err) => {
+            report(Line::new().push(b"fork"), err);
+            stop(pool);
+            sys::exit(1)
+        }
+    }
+}
+
+/// Ends every child and reaps it, so that none outlives the server and
+/// none is left a zombie. A worker in the middle of a request dies with it.
+fn stop(pool: &Pool) {
+    for &pid in pool.workers.iter().chain([&pool.watcher]) {
+        if pid != 0 {
+            let _ = sys::kill(pid, sys::SIGTERM);
+        }
+    }
+    // wait4 fails with ECHILD once this process has no children left.
+    while let Ok(_) | Err(sys::Errno(sys::errno::EINTR)) = sys::wait_child() {}
+}
+// ANCHOR_END: supervise
+
+// ANCHOR: work
+/// A worker: accepts connections on the shared listening socket for ever.
+/// All workers block in accept on the same socket, and the kernel hands
+/// each new connection to one of them.
+fn work(listener: usize, port: u16, timeout: u32) -> ! {
+    loop {
+        let (conn, peer) = match sys::accept(listener) {
+            Ok(accepted) => accepted,
+            // A signal interrupted the wait, or a client gave up while it
+            // sat in the queue: neither is a reason to stop accepting.
+            Err(sys::Errno(sys::errno::EINTR | sys::errno::ECONNABORTED)) => continue,
+            Err(err) => socket_failed(b"accept", port, err),
+        };
+        let mut log = Line::new();
+        log.push_addr(peer.sin_addr, u16::from_be_bytes(peer.sin_port));
+        serve(conn, timeout, &mut log);
+        // Built first and written with one write: lines from workers
+        // writing at the same time never interleave. Written before the
+        // close, so a client that has seen its answer end finds it logged.
+        let _ = sys::write_all(sys::STDOUT, log.push(b"\n").as_bytes());
+        // The only descriptor a worker holds between clients is the listener.
+        let _ = sys::close(conn);
+    }
+}
+
+/// Reads one request and answers it, and adds to `log` what the request
+/// line was and the status sent: `"GET / HTTP/1.1" 200`, with `"-"` for a
+/// request line not read whole, and `"-" -` for a client that left
+/// before it could be answered.
+/// Write errors are ignored: each one means the client has gone (EPIPE or
+/// ECONNRESET once it hung up), and the worker can do nothing about it.
+fn serve(conn: usize, timeout: u32, log: &mut Line) {
+    let mut buf = [0u8; http::HEAD_LIMIT];
+    // Without a timeout, a client that sends nothing would hold this
+    // worker for ever: better not to serve it at all.
+    let received = match sys::set_receive_timeout(conn, timeout) {
+        Ok(()) => receive(conn, &mut buf),
+        Err(_) => Err(Unanswered::Gone),
+    };
+    let (line, status) = match received {
+        Ok(http::Parse::Request(request)) => (Some(request.line), answer(conn, &request)),
+        Ok(http::Parse::Refused(refusal, line)) => {
+            // The answer to HEAD never has a body, whatever its status
+            // (RFC 9110 §9.3.2): the client would not read one.
+            let head_only = line.is_some_and(|line| line.method == b"HEAD");
+            (line, respond_error(conn, refusal.status(), head_only))
+        }
+        // The client closed its side before the head was complete.
+        Ok(http::Parse::Incomplete) => (None, respond_error(conn, http::BAD_REQUEST, false)),
+        Err(Unanswered::TimedOut) => (None, respond_error(conn, http::REQUEST_TIMEOUT, false)),
+        Err(Unanswered::Gone) => {
+            log.push(b" \"-\" -");
+            return;
+        }
+    };
+    match line {
+        Some(line) => {
+            let target = &line.target[..line.target.len().min(LOGGED_TARGET)];
+            log.push(b" \"").push(line.method).push(b" ").push(target);
+            if target.len() < line.target.len() {
+                log.push(b"...");
+            }
+            log.push(b" ").push(line.version).push(b"\" ");
+        }
+        None => {
+            log.push(b" \"-\" ");
+        }
+    }
+    log.push_decimal(status.0 as usize);
+}
+// ANCHOR_END: work
+
+// ANCHOR: receive
+/// Why a connection ended with no request to answer.
+enum Unanswered {
+    /// The client sent nothing for longer than the timeout.
+    TimedOut,
+    /// The client left before sending anything, or the connection broke.
+    Gone,
+}
+
+/// Reads into `buf` until the parser has an answer: a complete request, a
+/// refusal, or "incomplete" if the client stops sending before the head
+/// is complete. A request may arrive in any number of pieces, down to one
+/// byte each, so the parser looks again after every read, from the start:
+/// at most 8 KiB each time, and it keeps the parser free of any state.
+fn receive(conn: usize, buf: &mut [u8; http::HEAD_LIMIT]) -> Result<http::Parse<'_>, Unanswered> {
+    let mut len = 0;
+    // `parse` refuses a full buffer, so there is always room to read into.
+    while http::parse(&buf[..len]) == http::Parse::Incomplete {
+        match sys::read(conn, &mut buf[len..]) {
+            Ok(0) if len == 0 => return Err(Unanswered::Gone),
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(sys::Errno(sys::errno::EINTR)) => {}
+            // What a read returns when SO_RCVTIMEO runs out.
+            Err(sys::Errno(sys::errno::EAGAIN)) => return Err(Unanswered::TimedOut),
+            Err(_) => return Err(Unanswered::Gone),
+        }
+    }
+    // The answer borrows `buf`, which the loop above writes into, so it is
+    // parsed once more here, where nothing writes any more.
+    Ok(http::parse(&buf[..len]))
+}
+// ANCHOR_END: receive
+
+// ANCHOR: answer
+/// The page `/` serves, built into the program.
+const HOME_PAGE: &[u8] = include_bytes!("index.html");
+
+/// The methods every page of this server answers, for `Allow` in a 405.
+const ALLOWED: &[u8] = b"GET, HEAD";
+
+/// Answers a well-formed request and returns the status sent. The server
+/// has two pages: `/`, the home page, and `/echo`, which shows what the
+/// parser saw, as stage 05 did for every request. Each can be read (GET)
+/// or asked about (HEAD); any other method at those paths gets 405, and
+/// any other path 404, whatever the method.
+fn answer(conn: usize, request: &http::Request) -> http::Status {
+    let head_only = request.line.method == b"HEAD";
+    // The query, from `?` on, is not part of the path (RFC 3986 §3.4):
+    // `/?lang=en` is still `/`.
+    let path = request.line.target.split(|&byte| byte == b'?').next();
+    let home_page = |emit: &mut dyn FnMut(&[u8])| emit(HOME_PAGE);
+    let echo = |emit: &mut dyn FnMut(&[u8])| echo(request, emit);
+    let (content_type, body): (_, response::Body) = match path {
+        Some(b"/") => (response::HTML, &home_page),
+        Some(b"/echo") => (response::PLAIN_TEXT, &echo),
+        _ => return respond_error(conn, http::NOT_FOUND, head_only),
+    };
+    if !matches!(request.line.method, b"GET" | b"HEAD") {
+        return respond_error(conn, http::METHOD_NOT_ALLOWED, head_only);
+    }
+    let response = Response {
+        status: http::OK,
+        content_type,
+        allow: None,
+        body,
+    };
+    respond(conn, &response, head_only)
+}
+// ANCHOR_END: answer
+
+// ANCHOR: respond
+/// Lays out `response` and sends it with one write, without its body if
+/// `head_only`; returns the status sent. Write errors are ignored: each
+/// one means the client has gone (EPIPE or ECONNRESET once it hung up),
+/// and the worker can do nothing about it.
+fn respond(conn: usize, response: &Response, head_only: bool) -> http::Status {
+    match response.assemble(head_only).bytes() {
+        Some(bytes) => {
+            let _ = sys::write_all(conn, bytes);
+            response.status
+        }
+        // Too large for the buffer: a fault of the server's, not the
+        // client's, so a 500, whose error page is small enough to fit.
+        None if response.status != http::INTERNAL_SERVER_ERROR => {
+            respond_error(conn, http::INTERNAL_SERVER_ERROR, head_only)
+        }
+        // Even that did not fit (RESPONSE_ROOM made tiny): no answer.
+        None => response.status,
+    }
+}
+
+/// Sends `status` with its error page, a sentence from [`explain`] in it.
+fn respond_error(conn: usize, status: http::Status, head_only: bool) -> http::Status {
+    let page = response::error_page(status, explain(status));
+    let response = Response {
+        status,
+        content_type: response::HTML,
+        // A 405 must say which methods would have worked (RFC 9110
+        // §15.5.6).
+        allow: (status == http::METHOD_NOT_ALLOWED).then_some(ALLOWED),
+        body: &page,
+    };
+    respond(conn, &response, head_only)
+}
+
+/// One sentence about each error this server sends, for its page. The
+/// server's own words: nothing from the request ever appears on an error
+/// page, so no request can put markup into one.
+fn explain(status: http::Status) -> &'static [u8] {
+    match status.0 {
+        400 => b"The request does not follow the syntax of HTTP/1.1 (RFC 9112).",
+        404 => b"There is nothing at this path.",
+        405 => b"This path answers GET and HEAD only.",
+        408 => b"The request did not arrive in time.",
+        413 => b"A GET or HEAD request may not carry content.",
+        414 => b"The request target is longer than this server accepts.",
+        431 => b"The request header is larger than this server accepts.",
+        500 => b"The response did not fit in the server's buffer.",
+        501 => b"This server does not know the request's method.",
+        505 => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
+        _ => b"",
+    }
+}
+
+/// The body of a `200 OK`: what the parser saw, one item per line.
+fn echo(request: &http::Request, emit: &mut dyn FnMut(&[u8])) {
+    let line = request.line;
+    for (label, value) in [
+        (&b"method: "[..], line.method),
+        (b"target: ", line.target),
+        (b"version: ", line.version),
+    ] {
+        emit(label);
+        emit(value);
+        emit(b"\n");
+    }
+    for (name, value) in request.headers() {
+        emit(b"header: ");
+        emit(name);
+        emit(b": ");
+        emit(value);
+        emit(b"\n");
+    }
+}
+// ANCHOR_END: respond
+
+// ANCHOR: watch_stdin
+/// The watcher: waits for standard input to end, then exits, which the
+/// supervisor's wait4 sees. It never uses the socket, so it closes its
+/// copy at once.
+fn watch_stdin(listener: usize) -> ! {
+    let _ = sys::close(listener);
+    if let Err(err) = wait_for_enter() {
+        fail(Line::new().push(b"read standard input"), err);
+    }
+    sys::exit(0)
+}
+// ANCHOR_END: watch_stdin
+
+// ANCHOR: wait_for_enter
+/// Blocks until a line is entered on standard input or it reaches end of
+/// file (Ctrl-D in a terminal, or the writing end of a pipe closed).
+fn wait_for_enter() -> Result<(), sys::Errno> {
+    let mut buf = [0u8; 64];
+    loop {
+        let n = sys::read(sys::STDIN, &mut buf)?;
+        if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
+            return Ok(());
+        }
+    }
+}
+// ANCHOR_END: wait_for_enter
+
+// ANCHOR: errors
+/// Bad command-line arguments: says what is wrong, shows the usage and
+/// exits with status 2, the usual status for a usage error.
+fn usage(problem: &Line) -> ! {
+    let mut line = Line::new();
+    line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
+    // If even standard error is closed, there is nobody left to tell.
+    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::STDERR, USAGE);
+    sys::exit(2)
+}
+
+/// A failed call on the listening socket: names the call and the address.
+fn socket_failed(call: &[u8], port: u16, err: sys::Errno) -> ! {
+    fail(
+        Line::new().push(call).push(b" ").push_addr(LOOPBACK, port),
+        err,
+    )
+}
+
+/// Ends the program after a failed system call, with one line on standard
+/// error that names what failed and the error by name and number, e.g.
+/// `error: bind 127.0.0.1:8080: address in use (EADDRINUSE, errno 48)`,
+/// and exit status 1. The number is the target's own: 98 on Linux.
+fn fail(what: &Line, err: sys::Errno) -> ! {
+    report(what, err);
+    sys::exit(1)
+}
+
+/// Writes the error line of [`fail`] without exiting.
+fn report(what: &Line, err: sys::Errno) {
+    let mut line = Line::new();
+    line.push(b"error: ").push(what.as_bytes()).push(b": ");
+    match err.describe() {
+        Some((name, text)) => line
+            .push(text.as_bytes())
+            .push(b" (")
+            .push(name.as_bytes())
+            .push(b", "),
+        None => line.push(b"unknown error ("),
+    };
+    line.push(b"errno ").push_decimal(err.0).push(b")\n");
+    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+}
+// ANCHOR_END: errors
+
+// ANCHOR: panic
+/// `no_std` leaves it to us to say what a panic does. There is nobody to
+/// tell, so exit with 101, the status Rust's own runtime uses for a panic.
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    sys::exit(101)
+}
+
+/// The `core` library that rustup ships was compiled to unwind, so its
+/// panic functions name this symbol in their unwinding tables. We abort
+/// instead of unwinding, so nothing ever calls it, but the linker insists
+/// it exists: without it, a debug build fails with
+/// "undefined symbol: rust_eh_personality".
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
+// ANCHOR_END: panic

@@ -1,0 +1,174 @@
+//! An HTTP/1.1 response, laid out in one buffer and sent with one write.
+//!
+//! A response is a status line, header fields, an empty line, then the
+//! body (RFC 9112 §2.1). Every line of the head ends in CRLF:
+//!
+//! ```text
+//! HTTP/1.1 404 Not Found\r\n
+//! Server: stage06_respond\r\n
+//! Content-Type: text/html; charset=utf-8\r\n
+//! Content-Length: 154\r\n
+//! Connection: close\r\n
+//! \r\n
+//! <!DOCTYPE html>...
+//! ```
+//!
+//! Why one buffer and one `write`: stage 05 wrote the head, then each
+//! piece of the body, with a `write` of its own: a dozen system calls for
+//! one echo, and as many small TCP segments. `writev` could send the head
+//! and the pieces of the body in one call without copying them together.
+//! One buffer costs a copy of a few KiB, which is nothing next to a system
+//! call, and keeps the short-write loop (`sys::write_all`) as simple as it
+//! is, where a short `writev` has to find where in its pieces it stopped.
+//! `writev` pays off when a body is large or lives elsewhere: a file.
+
+use crate::http::Status;
+use crate::line::Line;
+
+// ANCHOR: assembled
+/// The most bytes a response may take, head and body together. The home
+/// page needs a sixth of it; the echo of a large request may not fit, and
+/// gets a 500 instead.
+pub const RESPONSE_ROOM: usize = 8 * 1024;
+
+/// A response laid out byte by byte, as it goes on the wire.
+pub struct Assembled {
+    buf: [u8; RESPONSE_ROOM],
+    len: usize,
+    /// Set once a push does not fit. From then on nothing is added, and
+    /// [`Assembled::bytes`] has nothing to send: half a response, or one
+    /// whose `Content-Length` promises bytes that are not there, would be
+    /// worse than none.
+    overflowed: bool,
+}
+
+impl Assembled {
+    pub fn new() -> Assembled {
+        Assembled {
+            buf: [0; RESPONSE_ROOM],
+            len: 0,
+            overflowed: false,
+        }
+    }
+
+    /// Appends `bytes` whole, or nothing and marks the buffer overflowed.
+    pub fn push(&mut self, bytes: &[u8]) -> &mut Assembled {
+        let end = self.len + bytes.len();
+        match self.buf.get_mut(self.len..end) {
+            Some(room) if !self.overflowed => {
+                room.copy_from_slice(bytes);
+                self.len = end;
+            }
+            _ => self.overflowed = true,
+        }
+        self
+    }
+
+    /// Appends `n` in decimal ASCII, the digits `Line` writes (line.rs).
+    pub fn push_decimal(&mut self, n: usize) -> &mut Assembled {
+        self.push(Line::new().push_decimal(n).as_bytes())
+    }
+
+    /// The response, or `None` if it did not fit.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self.overflowed {
+            false => Some(&self.buf[..self.len]),
+            true => None,
+        }
+    }
+}
+// ANCHOR_END: assembled
+
+// ANCHOR: response
+/// What goes into the `Server` header: the program's name.
+const SERVER: &[u8] = b"stage06_respond";
+
+/// The media type of the pages (RFC 9110 §8.3): HTML, with the character
+/// set said, so that a browser need not guess it.
+pub const HTML: &[u8] = b"text/html; charset=utf-8";
+
+/// Plain text, for the echo. No character set: the echo repeats the
+/// request's bytes, which need not be UTF-8 (a field value may hold any
+/// byte from 0x80 up, RFC 9110 §5.5).
+pub const PLAIN_TEXT: &[u8] = b"text/plain";
+
+/// A body, as a function that hands its pieces, in order, to the function
+/// it is given. A page made of fixed text and a few parts that vary is
+/// sent without first being copied together anywhere.
+pub type Body<'a> = &'a dyn Fn(&mut dyn FnMut(&[u8]));
+
+/// Everything a response says, before it is laid out.
+pub struct Response<'a> {
+    pub status: Status,
+    /// The media type of the body, for `Content-Type`.
+    pub content_type: &'a [u8],
+    /// The methods the target supports, for `Allow`. A 405 must list them
+    /// (RFC 9110 §15.5.6); other responses leave the header out.
+    pub allow: Option<&'a [u8]>,
+    pub body: Body<'a>,
+}
+
+impl Response<'_> {
+    /// Lays out the response: status line, headers, empty line, body.
+    /// `head_only` leaves the body out but keeps its length in
+    /// `Content-Length`: that is the answer to HEAD, the headers GET would
+    /// get (RFC 9110 §9.3.2).
+    pub fn assemble(&self, head_only: bool) -> Assembled {
+        // The length goes in the head, which comes first: count the body
+        // before laying out anything.
+        let mut length = 0;
+        (self.body)(&mut |piece| length += piece.len());
+        let mut out = Assembled::new();
+        // `HTTP-version SP status-code SP reason-phrase CRLF` (RFC 9112
+        // §4). A server answers in the highest version it speaks, whatever
+        // the request's was (RFC 9110 §6.2): an HTTP/1.0 client reads 1.1
+        // as "1.x" and is fine.
+        out.push(b"HTTP/1.1 ")
+            .push_decimal(self.status.0 as usize)
+            .push(b" ")
+            .push(self.status.1.as_bytes())
+            .push(b"\r\n");
+        out.push(b"Server: ").push(SERVER).push(b"\r\n");
+        out.push(b"Content-Type: ")
+            .push(self.content_type)
+            .push(b"\r\n");
+        out.push(b"Content-Length: ")
+            .push_decimal(length)
+            .push(b"\r\n");
+        if let Some(methods) = self.allow {
+            out.push(b"Allow: ").push(methods).push(b"\r\n");
+        }
+        // The server closes the connection after every response: the
+        // client must not wait for another on it (RFC 9112 §9.6).
+        out.push(b"Connection: close\r\n");
+        out.push(b"\r\n");
+        if !head_only {
+            (self.body)(&mut |piece| {
+                out.push(piece);
+            });
+        }
+        out
+    }
+}
+// ANCHOR_END: response
+
+// ANCHOR: error_page
+/// The body of every error response: a small HTML page with the status as
+/// its title and heading, and `explanation` under it, e.g. `404 Not Found`
+/// and "There is nothing at this path.". `explanation` is the server's own
+/// text, never the client's: no markup from a request ever reaches a page.
+pub fn error_page(status: Status, explanation: &[u8]) -> impl Fn(&mut dyn FnMut(&[u8])) + '_ {
+    move |emit| {
+        let mut code = Line::new();
+        code.push_decimal(status.0 as usize);
+        let title = [code.as_bytes(), b" ", status.1.as_bytes()];
+        emit(b"<!DOCTYPE html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n<title>");
+        title.iter().for_each(|piece| emit(piece));
+        emit(b"</title>\n<h1>");
+        title.iter().for_each(|piece| emit(piece));
+        emit(b"</h1>\n<p>");
+        emit(explanation);
+        emit(b"</p>\n</html>\n");
+    }
+}
+// ANCHOR_END: error_page

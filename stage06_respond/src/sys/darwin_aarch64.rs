@@ -1,0 +1,281 @@
+//! macOS on Apple silicon: `svc #0x80`, the number in x16.
+//!
+//! Arguments go in x0-x5 and results come back in x0 and x1; the carry flag
+//! says whether the call failed (xnu bsd/dev/arm/systemcalls.c,
+//! `arm_prepare_u64_syscall_return`). The kernel reads only x16 to choose the
+//! call, never the immediate of `svc` (xnu osfmk/arm64/sleh.c, `handle_svc`).
+
+use super::Errno;
+use core::arch::asm;
+
+// ANCHOR: nr
+/// System call numbers, from xnu bsd/kern/syscalls.master.
+pub mod nr {
+    /// `exit` ends the whole process (xnu bsd/kern/kern_exit.c, `exit1`).
+    pub const EXIT: usize = 1;
+    /// `fork` returns twice; see [`super::fork`] for how to tell which is which.
+    pub const FORK: usize = 2;
+    pub const READ: usize = 3;
+    pub const WRITE: usize = 4;
+    pub const CLOSE: usize = 6;
+    pub const WAIT4: usize = 7;
+    pub const ACCEPT: usize = 30;
+    pub const GETSOCKNAME: usize = 32;
+    pub const KILL: usize = 37;
+    pub const SIGACTION: usize = 46;
+    pub const SOCKET: usize = 97;
+    pub const BIND: usize = 104;
+    pub const SETSOCKOPT: usize = 105;
+    pub const LISTEN: usize = 106;
+}
+// ANCHOR_END: nr
+
+// ANCHOR: constants
+/// Socket constants, from xnu bsd/sys/socket.h.
+pub const AF_INET: usize = 2;
+pub const SOCK_STREAM: usize = 1;
+/// Darwin spells "an option of the socket itself" as level 0xffff, not 1.
+pub const SOL_SOCKET: usize = 0xffff;
+pub const SO_REUSEADDR: usize = 0x0004;
+/// Takes the `struct timeval` below.
+pub const SO_RCVTIMEO: usize = 0x1006;
+
+/// Error numbers, from xnu bsd/sys/errno.h. The BSD numbering: the
+/// networking errors differ from Linux's.
+pub mod errno {
+    pub const EPERM: usize = 1;
+    pub const EINTR: usize = 4;
+    pub const EBADF: usize = 9;
+    pub const ECHILD: usize = 10;
+    pub const ENOMEM: usize = 12;
+    pub const EACCES: usize = 13;
+    pub const EFAULT: usize = 14;
+    pub const EINVAL: usize = 22;
+    pub const ENFILE: usize = 23;
+    pub const EMFILE: usize = 24;
+    pub const EPIPE: usize = 32;
+    pub const EAGAIN: usize = 35;
+    pub const ENOTSOCK: usize = 38;
+    pub const EPROTONOSUPPORT: usize = 43;
+    pub const EAFNOSUPPORT: usize = 47;
+    pub const EADDRINUSE: usize = 48;
+    pub const EADDRNOTAVAIL: usize = 49;
+    pub const ECONNABORTED: usize = 53;
+    pub const ECONNRESET: usize = 54;
+    pub const ENOBUFS: usize = 55;
+    pub const ENOTCONN: usize = 57;
+}
+// ANCHOR_END: constants
+
+// ANCHOR: sockaddr_in
+/// An IPv4 address and port, as xnu lays it out (bsd/netinet/in.h,
+/// `struct sockaddr_in`): a length byte, then a one-byte family. Port and
+/// address are in network byte order, most significant byte first.
+#[repr(C)]
+pub struct SockaddrIn {
+    pub sin_len: u8,
+    pub sin_family: u8,
+    pub sin_port: [u8; 2],
+    pub sin_addr: [u8; 4],
+    pub sin_zero: [u8; 8],
+}
+
+/// The address `addr:port`, ready to hand to `bind`.
+pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
+    SockaddrIn {
+        sin_len: size_of::<SockaddrIn>() as u8,
+        sin_family: AF_INET as u8,
+        sin_port: port.to_be_bytes(),
+        sin_addr: addr,
+        sin_zero: [0; 8],
+    }
+}
+// ANCHOR_END: sockaddr_in
+
+// ANCHOR: timeval
+/// A duration as `SO_RCVTIMEO` takes it from a 64-bit process, xnu's
+/// `struct user64_timeval` (bsd/sys/_types/_user64_timeval.h): 64-bit
+/// seconds, then microseconds in 32 bits only (`__darwin_suseconds_t` is
+/// `__int32_t`, bsd/sys/_types.h), then 4 bytes of padding. xnu reads it
+/// with `sooptcopyin_timeval` (bsd/kern/uipc_socket.c).
+#[repr(C)]
+pub struct Timeval {
+    pub tv_sec: i64,
+    pub tv_usec: i32,
+}
+
+/// `seconds` as a `Timeval`.
+pub fn timeval(seconds: u32) -> Timeval {
+    Timeval {
+        tv_sec: seconds as i64,
+        tv_usec: 0,
+    }
+}
+// ANCHOR_END: timeval
+
+// ANCHOR: signals
+/// Signal numbers and dispositions, from xnu bsd/sys/signal.h.
+pub const SIGPIPE: usize = 13;
+pub const SIGTERM: usize = 15;
+const SIG_IGN: usize = 1;
+
+/// What `sigaction` (syscall 46) reads: xnu's `struct __sigaction`
+/// (bsd/sys/signal.h; the kernel copies it in as `__user64_sigaction`).
+/// `sa_tramp` is the code the kernel jumps to to run a handler; ignoring
+/// a signal runs no code, so it stays 0.
+#[repr(C)]
+struct SigAction {
+    sa_handler: usize,
+    sa_tramp: usize,
+    sa_mask: u32,
+    sa_flags: i32,
+}
+
+/// Tells the kernel to discard signal `sig` instead of delivering it.
+pub fn ignore_signal(sig: usize) -> Result<(), Errno> {
+    let action = SigAction {
+        sa_handler: SIG_IGN,
+        sa_tramp: 0,
+        sa_mask: 0,
+        sa_flags: 0,
+    };
+    let new = &action as *const SigAction as usize;
+    // SAFETY: sigaction reads the 24-byte struct at `new`; a null third
+    // argument means "don't tell me the old action".
+    unsafe { syscall3(nr::SIGACTION, sig, new, 0) }.map(|_| ())
+}
+
+/// Sends signal `sig` to process `pid`.
+pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
+    // SAFETY: kill takes plain integers. xnu's kill has a third argument,
+    // `posix`, which only changes how process groups are treated;
+    // libSystem passes 1 (xnu libsyscall/wrappers/kill.c, bsd/kern/kern_sig.c).
+    unsafe { syscall3(nr::KILL, pid, sig, 1) }.map(|_| ())
+}
+// ANCHOR_END: signals
+
+// ANCHOR: entry
+/// Where dyld hands over: the kernel starts dyld, dyld loads libSystem and
+/// then calls the `LC_MAIN` entry as an ordinary C function,
+/// `main(argc, argv, envp, apple)` (dyld/dyldMain.cpp). macOS on arm64 runs
+/// no static executables, so this is the only way in.
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    argc: i32,
+    argv: *const *const u8,
+    _envp: *const *const u8,
+    _apple: *const *const u8,
+) -> ! {
+    // SAFETY: dyld passes argv with argc entries, as the kernel laid them
+    // out (xnu bsd/kern/kern_exec.c, exec_copyout_strings). argc is never
+    // negative; `max(0)` keeps the cast honest anyway.
+    let args = unsafe { core::slice::from_raw_parts(argv, argc.max(0) as usize) };
+    crate::start(args)
+}
+// ANCHOR_END: entry
+
+// ANCHOR: syscall
+/// Traps into the kernel for a call that never returns, such as exit.
+pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
+    // SAFETY: the caller picks a call that takes one integer and never returns.
+    unsafe { asm!("svc #0x80", in("x16") n, in("x0") a0, options(noreturn, nostack)) }
+}
+
+/// Traps into the kernel with three arguments and returns its answer.
+///
+/// XNU clears the carry flag before the call and sets it on failure, with
+/// the positive error number in x0; on success x0 is the result and x1 a
+/// second result (xnu bsd/dev/arm/systemcalls.c). A positive errno looks
+/// like a valid result, so the carry flag is the only way to tell.
+pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usize, Errno> {
+    let ret: usize;
+    let failed: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    // Without `preserves_flags`, the compiler knows NZCV changes.
+    unsafe {
+        asm!(
+            "svc #0x80",
+            "cset {failed}, cs", // failed = 1 if the kernel set the carry flag
+            failed = lateout(reg) failed,
+            inlateout("x16") n => _, // Apple's own stubs treat x16 as scratch
+            inlateout("x0") a0 => ret,
+            inlateout("x1") a1 => _, // overwritten with the second result
+            in("x2") a2,
+            options(nostack),
+        );
+    }
+    if failed != 0 {
+        Err(Errno(ret))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Like [`syscall3`], with five arguments.
+pub unsafe fn syscall5(
+    n: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+) -> Result<usize, Errno> {
+    let ret: usize;
+    let failed: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    unsafe {
+        asm!(
+            "svc #0x80",
+            "cset {failed}, cs",
+            failed = lateout(reg) failed,
+            inlateout("x16") n => _,
+            inlateout("x0") a0 => ret,
+            inlateout("x1") a1 => _,
+            in("x2") a2,
+            in("x3") a3,
+            in("x4") a4,
+            options(nostack),
+        );
+    }
+    if failed != 0 {
+        Err(Errno(ret))
+    } else {
+        Ok(ret)
+    }
+}
+// ANCHOR_END: syscall
+
+// ANCHOR: fork
+/// Makes a copy of this process. Returns 0 in the copy (the child) and the
+/// child's process id in the original (the parent).
+///
+/// xnu's fork answers differently from Linux: x0 holds a pid in *both*
+/// processes (the child gets its own), and x1 says which one this is, 1
+/// in the child and 0 in the parent (bsd/kern/kern_fork.c, `fork`;
+/// osfmk/arm64/status.c, `thread_set_child`). Apple's own stub tests x1
+/// (libsyscall/custom/__fork.s); so does this one, then answers the
+/// Linux way so that the rest of the program sees one convention.
+pub fn fork() -> Result<usize, Errno> {
+    let ret: usize;
+    let is_child: usize;
+    let failed: usize;
+    // SAFETY: fork takes no arguments. The child resumes here with a copy
+    // of our memory and registers, as if it had made the call itself.
+    unsafe {
+        asm!(
+            "svc #0x80",
+            "cset {failed}, cs",
+            failed = lateout(reg) failed,
+            inlateout("x16") nr::FORK => _,
+            lateout("x0") ret,
+            lateout("x1") is_child,
+            options(nostack),
+        );
+    }
+    match (failed, is_child) {
+        (0, 1) => Ok(0),
+        (0, _) => Ok(ret),
+        _ => Err(Errno(ret)),
+    }
+}
+// ANCHOR_END: fork

@@ -1,0 +1,148 @@
+//! Linux on aarch64: `svc #0`, the number in x8.
+//!
+//! Arguments go in x0-x5 and the result comes back in x0
+//! (arch/arm64/kernel/syscall.c, `el0_svc_common(regs, regs->regs[8], ...)`).
+//! The kernel restores every other register before it returns.
+
+use super::Errno;
+use core::arch::{asm, naked_asm};
+
+// ANCHOR: nr
+/// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
+/// the generic table).
+pub mod nr {
+    pub const CLOSE: usize = 57;
+    pub const READ: usize = 63;
+    pub const WRITE: usize = 64;
+    /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
+    pub const EXIT: usize = 94;
+    pub const KILL: usize = 129;
+    pub const RT_SIGACTION: usize = 134;
+    pub const SOCKET: usize = 198;
+    pub const BIND: usize = 200;
+    pub const LISTEN: usize = 201;
+    pub const ACCEPT: usize = 202;
+    pub const GETSOCKNAME: usize = 204;
+    pub const SETSOCKOPT: usize = 208;
+    pub const CLONE: usize = 220;
+    pub const WAIT4: usize = 260;
+}
+// ANCHOR_END: nr
+
+// The constants, structures and calls both Linux targets share.
+pub use super::linux::*;
+
+// ANCHOR: entry
+/// Where the kernel starts the program (the ELF entry point).
+///
+/// There is no caller and no return address: the kernel jumped here with sp
+/// pointing at argc, then the argv pointers, a null, the environment
+/// (fs/binfmt_elf.c, create_elf_tables), 16-byte aligned, as AAPCS64 wants
+/// it. Naked, so the compiler adds no prologue.
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "mov x29, #0",  // a zero frame pointer marks the outermost frame
+        "mov x30, #0",  // and a zero link register: there is nowhere to return
+        "mov x0, sp",   // first argument of start: where argc is
+        "bl {start}",   // call start with sp as the kernel left it
+        "brk #0",       // start never returns; trap if it somehow did
+        start = sym start,
+    )
+}
+
+/// Reads argc and argv off the initial stack and runs the program.
+extern "C" fn start(stack: *const usize) -> ! {
+    // SAFETY: `stack` is where the kernel put argc, followed by argc
+    // pointers: the layout create_elf_tables writes.
+    let args = unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const u8;
+        core::slice::from_raw_parts(argv, argc)
+    };
+    crate::start(args)
+}
+// ANCHOR_END: entry
+
+// ANCHOR: syscall
+/// Traps into the kernel for a call that never returns, such as exit.
+pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
+    // SAFETY: the caller picks a call that takes one integer and never returns.
+    unsafe { asm!("svc #0", in("x8") n, in("x0") a0, options(noreturn, nostack)) }
+}
+
+/// Traps into the kernel with three arguments and returns its answer.
+///
+/// Linux reports an error as a return value in -4095..=-1, the negated error
+/// number (include/linux/err.h, MAX_ERRNO); anything else is a result.
+pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usize, Errno> {
+    let ret: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    unsafe {
+        asm!(
+            "svc #0",
+            in("x8") n,
+            inlateout("x0") a0 => ret,
+            in("x1") a1,
+            in("x2") a2,
+            options(nostack, preserves_flags),
+        );
+    }
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Like [`syscall3`], with five arguments.
+pub unsafe fn syscall5(
+    n: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+) -> Result<usize, Errno> {
+    let ret: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    unsafe {
+        asm!(
+            "svc #0",
+            in("x8") n,
+            inlateout("x0") a0 => ret,
+            in("x1") a1,
+            in("x2") a2,
+            in("x3") a3,
+            in("x4") a4,
+            options(nostack, preserves_flags),
+        );
+    }
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+// ANCHOR_END: syscall
+
+// ANCHOR: fork
+/// Sent to a parent when a child ends (include/uapi/asm-generic/signal.h);
+/// 20 on macOS.
+const SIGCHLD: usize = 17;
+
+/// Makes a copy of this process. Returns 0 in the copy (the child) and the
+/// child's process id in the original (the parent).
+///
+/// arm64 Linux has no `fork` system call, only its general form `clone`
+/// (include/uapi/asm-generic/unistd.h keeps `__NR_fork` for old
+/// architectures only). With no flags but the signal to send the parent
+/// when the child ends, SIGCHLD, and every other argument 0, clone is
+/// exactly fork: a new process with a copy of everything.
+pub fn fork() -> Result<usize, Errno> {
+    // SAFETY: the child resumes here with a copy of our memory and
+    // registers, as if it had made the call itself.
+    unsafe { syscall5(nr::CLONE, SIGCHLD, 0, 0, 0, 0) }
+}
+// ANCHOR_END: fork

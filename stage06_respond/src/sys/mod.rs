@@ -1,0 +1,269 @@
+//! The system-call layer: the only place that talks to the kernel.
+//!
+//! Each supported target has one file with the same items in it: the entry
+//! point, the trap instruction wrapped as `syscall1`, the syscall numbers in
+//! `nr`, and the constants and struct layouts that differ between kernels
+//! (the two Linux files take theirs from `linux.rs`, which they share).
+//! This file picks that file once, here, and builds the calls the rest of
+//! the program uses on top of it.
+
+// ANCHOR: pick
+#[cfg(all(target_os = "macos", target_arch = "aarch64"))]
+#[path = "darwin_aarch64.rs"]
+mod arch;
+
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+#[path = "linux_aarch64.rs"]
+mod arch;
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[path = "linux_x86_64.rs"]
+mod arch;
+
+// What the two Linux targets share; each Linux `arch` re-exports it.
+#[cfg(target_os = "linux")]
+mod linux;
+
+#[cfg(not(any(
+    all(target_os = "macos", target_arch = "aarch64"),
+    all(target_os = "linux", target_arch = "aarch64"),
+    all(target_os = "linux", target_arch = "x86_64"),
+)))]
+compile_error!(
+    "unsupported target: the workbook runs on aarch64-apple-darwin, \
+     aarch64-unknown-linux-gnu and x86_64-unknown-linux-gnu"
+);
+// ANCHOR_END: pick
+
+// ANCHOR: exit
+/// Ends the process with `status`; the parent (your shell) reads it as `$?`.
+pub fn exit(status: u8) -> ! {
+    // SAFETY: exit takes a plain integer, and the kernel never returns from it.
+    unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
+}
+// ANCHOR_END: exit
+
+// ANCHOR: errno
+/// The error number a failed system call reports: positive, in the target's
+/// own numbering (see each `arch` file for how it comes back).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub usize);
+
+impl Errno {
+    /// The error's C name and a short description, for the errors these
+    /// programs can meet; `None` for any other number. The names are the
+    /// same everywhere, the numbers are not: each `arch` file has its own.
+    pub fn describe(self) -> Option<(&'static str, &'static str)> {
+        use arch::errno::*;
+        let known = [
+            (EPERM, "EPERM", "operation not permitted"),
+            (EINTR, "EINTR", "interrupted by a signal"),
+            (EBADF, "EBADF", "bad file descriptor"),
+            (ECHILD, "ECHILD", "no child processes"),
+            (ENOMEM, "ENOMEM", "out of memory"),
+            (EACCES, "EACCES", "permission denied"),
+            (EFAULT, "EFAULT", "bad address"),
+            (EINVAL, "EINVAL", "invalid argument"),
+            (ENFILE, "ENFILE", "too many open files in the system"),
+            (EMFILE, "EMFILE", "too many open files"),
+            (EPIPE, "EPIPE", "broken pipe"),
+            (EAGAIN, "EAGAIN", "resource temporarily unavailable"),
+            (ENOTSOCK, "ENOTSOCK", "not a socket"),
+            (EPROTONOSUPPORT, "EPROTONOSUPPORT", "protocol not supported"),
+            (EAFNOSUPPORT, "EAFNOSUPPORT", "address family not supported"),
+            (EADDRINUSE, "EADDRINUSE", "address in use"),
+            (EADDRNOTAVAIL, "EADDRNOTAVAIL", "address not available"),
+            (ECONNABORTED, "ECONNABORTED", "connection aborted"),
+            (ECONNRESET, "ECONNRESET", "connection reset by peer"),
+            (ENOBUFS, "ENOBUFS", "no buffer space available"),
+            (ENOTCONN, "ENOTCONN", "socket is not connected"),
+        ];
+        let (_, name, text) = known.into_iter().find(|&(n, _, _)| n == self.0)?;
+        Some((name, text))
+    }
+}
+// ANCHOR_END: errno
+
+// ANCHOR: write
+/// The three descriptors every Unix program starts with, opened for us by
+/// the shell: 0 is standard input, 1 standard output, 2 standard error.
+pub const STDIN: usize = 0;
+pub const STDOUT: usize = 1;
+pub const STDERR: usize = 2;
+
+/// Writes some of `bytes` to descriptor `fd` and returns how many it took.
+pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: write only reads `bytes.len()` bytes from `bytes`.
+    unsafe { arch::syscall3(arch::nr::WRITE, fd, bytes.as_ptr() as usize, bytes.len()) }
+}
+
+/// Writes all of `bytes`. The kernel may take fewer than asked (a full pipe,
+/// a slow terminal, a socket whose send buffer is full when a signal
+/// arrives), so keep going until none are left. A write that a signal
+/// interrupts before it took anything fails with EINTR: nothing was lost,
+/// so try again. This program installs no signal handler, so today no
+/// signal does that; one added later would.
+pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
+    while !bytes.is_empty() {
+        match write(fd, bytes) {
+            Ok(taken) => bytes = &bytes[taken..],
+            Err(Errno(errno::EINTR)) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: write
+
+// ANCHOR: read
+/// Reads at most `buf.len()` bytes from `fd` into `buf` and returns how many
+/// arrived; 0 means end of file.
+pub fn read(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: read writes at most `buf.len()` bytes into `buf`.
+    unsafe { arch::syscall3(arch::nr::READ, fd, buf.as_mut_ptr() as usize, buf.len()) }
+}
+
+/// Gives descriptor `fd` back to the kernel. Not retried on EINTR: on
+/// Linux the descriptor is gone even then, and a retry could close one
+/// that another part of the program has just opened.
+pub fn close(fd: usize) -> Result<(), Errno> {
+    // SAFETY: close takes a plain integer.
+    unsafe { arch::syscall3(arch::nr::CLOSE, fd, 0, 0) }.map(|_| ())
+}
+// ANCHOR_END: read
+
+// ANCHOR: socket
+use arch::Timeval;
+pub use arch::{SockaddrIn, sockaddr_in};
+
+/// A new TCP socket (a stream socket of the IPv4 family), not yet bound to
+/// any address.
+pub fn socket() -> Result<usize, Errno> {
+    // SAFETY: socket takes plain integers; 0 picks the family's stream
+    // protocol, TCP.
+    unsafe { arch::syscall3(arch::nr::SOCKET, arch::AF_INET, arch::SOCK_STREAM, 0) }
+}
+
+/// Lets `bind` reuse a port that an earlier run of the program still
+/// holds in TIME_WAIT, so a restarted server does not fail with "address
+/// in use" for a minute or more.
+pub fn set_reuse_addr(fd: usize) -> Result<(), Errno> {
+    let on: i32 = 1;
+    let (level, option) = (arch::SOL_SOCKET, arch::SO_REUSEADDR);
+    let (value, len) = (&on as *const i32 as usize, size_of::<i32>());
+    // SAFETY: setsockopt reads `len` bytes at `value`, the int `on`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+}
+
+// ANCHOR: receive_timeout
+/// Makes every read on socket `fd` give up with EAGAIN once `seconds`
+/// pass with no data, instead of waiting for ever. Each read gets the
+/// whole time afresh: this bounds a pause, not the whole conversation.
+pub fn set_receive_timeout(fd: usize, seconds: u32) -> Result<(), Errno> {
+    let limit = arch::timeval(seconds);
+    let (level, option) = (arch::SOL_SOCKET, arch::SO_RCVTIMEO);
+    let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
+    // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+}
+// ANCHOR_END: receive_timeout
+
+/// Gives socket `fd` the local address `addr`.
+pub fn bind(fd: usize, addr: &SockaddrIn) -> Result<(), Errno> {
+    let (ptr, len) = (addr as *const SockaddrIn as usize, size_of::<SockaddrIn>());
+    // SAFETY: bind reads `len` bytes at `ptr`, the struct `addr`.
+    unsafe { arch::syscall3(arch::nr::BIND, fd, ptr, len) }.map(|_| ())
+}
+
+/// Makes a bound socket passive: from now on the kernel completes TCP
+/// handshakes on its address by itself and queues up to `backlog` of
+/// these connections until the program accepts them.
+pub fn listen(fd: usize, backlog: usize) -> Result<(), Errno> {
+    // SAFETY: listen takes plain integers.
+    unsafe { arch::syscall3(arch::nr::LISTEN, fd, backlog, 0) }.map(|_| ())
+}
+
+/// The local address the kernel gave socket `fd`: with port 0, `bind`
+/// lets the kernel choose a free port, and this is how to learn which.
+pub fn getsockname(fd: usize) -> Result<SockaddrIn, Errno> {
+    let mut addr = sockaddr_in([0; 4], 0);
+    // In: the room we offer; out: the size of the address the kernel wrote.
+    let mut len = size_of::<SockaddrIn>() as u32;
+    let (ptr, len_ptr) = (
+        &mut addr as *mut SockaddrIn as usize,
+        &mut len as *mut u32 as usize,
+    );
+    // SAFETY: getsockname writes at most `len` bytes at `ptr` and a u32 at
+    // `len_ptr`, both ours and writable.
+    unsafe { arch::syscall3(arch::nr::GETSOCKNAME, fd, ptr, len_ptr) }?;
+    Ok(addr)
+}
+
+/// `struct sockaddr_in` is 16 bytes on every target; the kernels check it.
+const _: () = assert!(size_of::<SockaddrIn>() == 16);
+/// `struct timeval` is 16 bytes on every target too, though Darwin's
+/// microseconds take only 4 of them; both kernels refuse a shorter one.
+const _: () = assert!(size_of::<Timeval>() == 16);
+// ANCHOR_END: socket
+
+// ANCHOR: accept
+/// Takes the next connection from the queue of listening socket `fd`,
+/// waiting for one if it is empty. Returns a new descriptor for talking
+/// to that one client, and the client's address.
+pub fn accept(fd: usize) -> Result<(usize, SockaddrIn), Errno> {
+    let mut peer = sockaddr_in([0; 4], 0);
+    // In: the room we offer; out: the size of the address the kernel wrote.
+    let mut len = size_of::<SockaddrIn>() as u32;
+    let (ptr, len_ptr) = (
+        &mut peer as *mut SockaddrIn as usize,
+        &mut len as *mut u32 as usize,
+    );
+    // SAFETY: accept writes at most `len` bytes at `ptr` and a u32 at
+    // `len_ptr`, both ours and writable.
+    let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, fd, ptr, len_ptr) }?;
+    Ok((conn, peer))
+}
+// ANCHOR_END: accept
+
+// ANCHOR: processes
+pub use arch::{SIGPIPE, SIGTERM, errno, fork, ignore_signal, kill};
+
+/// How a child process ended, decoded from the status word `wait4` fills
+/// in. The encoding is the same on both kernels (xnu bsd/sys/wait.h;
+/// Linux include/uapi/linux/wait.h): the low 7 bits hold the signal that
+/// killed the child, or 0 if it exited, and then bits 8-15 its exit status.
+pub enum Ended {
+    Exited(u8),
+    Killed(u8),
+}
+
+/// Waits until any child of this process ends, and reaps it: the kernel
+/// keeps a dead child's pid and status (a "zombie") until its parent
+/// collects them here. Returns the child's pid and how it ended.
+pub fn wait_child() -> Result<(usize, Ended), Errno> {
+    let mut status: i32 = 0;
+    let any_child = -1isize as usize;
+    let status_ptr = &mut status as *mut i32 as usize;
+    // SAFETY: wait4 writes an int at `status_ptr`. Options 0: block until a
+    // child ends; a null rusage pointer: no resource usage wanted. wait4
+    // takes four arguments; the fifth register is ignored.
+    let pid = unsafe { arch::syscall5(arch::nr::WAIT4, any_child, status_ptr, 0, 0, 0) }?;
+    let ended = match status & 0x7f {
+        0 => Ended::Exited((status >> 8) as u8),
+        signal => Ended::Killed(signal as u8),
+    };
+    Ok((pid, ended))
+}
+// ANCHOR_END: processes
+
+// ANCHOR: c_str
+/// The bytes of a NUL-terminated C string, without the NUL.
+///
+/// # Safety
+/// `ptr` must point at a NUL-terminated string that outlives the program.
+pub unsafe fn c_str(ptr: *const u8) -> &'static [u8] {
+    // SAFETY: the caller promises a NUL-terminated string; the `len` bytes
+    // before its NUL are part of it.
+    unsafe { core::slice::from_raw_parts(ptr, crate::mem::strlen(ptr)) }
+}
+// ANCHOR_END: c_str

@@ -1,0 +1,596 @@
+//! Stage 06 answers every request with a complete HTTP/1.1 response: the
+//! home page, the echo, a 404, a 405 with `Allow`, the headers alone for
+//! HEAD, and for every request stage 05 refuses, its status with a small
+//! HTML page. Each response is checked byte for byte, and read by real
+//! clients (Python's http.client, curl). Through all of it no worker dies,
+//! no later client waits, no descriptor or process is left behind.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use workbook_tests::{PATIENCE, Server, reset_on_close, stage, transcript};
+
+const STAGE: &str = "stage06_respond";
+
+/// A raw request and a name for it in the snapshot.
+struct Case {
+    name: &'static str,
+    request: Vec<u8>,
+}
+
+fn case(name: &'static str, request: impl AsRef<[u8]>) -> Case {
+    Case {
+        name,
+        request: request.as_ref().to_vec(),
+    }
+}
+
+/// Well-formed requests: the pages, and what each method gets at them.
+fn well_formed() -> Vec<Case> {
+    vec![
+        case(
+            "the home page",
+            "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        ),
+        case(
+            "HEAD: the same headers, no body",
+            "HEAD / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        ),
+        case(
+            "the echo, of what curl sends",
+            "GET /echo HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\
+             User-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+        ),
+        case("HEAD of the echo", "HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case(
+            "a query is not part of the path",
+            "GET /echo?q=1&r HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case(
+            "HTTP/1.0 needs no Host, and gets 1.1",
+            "GET /echo HTTP/1.0\r\n\r\n",
+        ),
+        case(
+            "pipelined garbage after the head is ignored",
+            b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\0\xff\r\n\r\n",
+        ),
+        case(
+            "an unknown path",
+            "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case(
+            "HEAD of an unknown path",
+            "HEAD /missing HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case(
+            "a path is not a prefix",
+            "GET /echo/more HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case(
+            "POST to an unknown path",
+            "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        ),
+        case(
+            "POST to the home page",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        ),
+        case(
+            "DELETE of the echo",
+            "DELETE /echo HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case("OPTIONS", "OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case("an echo too large for the response buffer", large_echo()),
+    ]
+}
+
+/// Every request the parser refuses, as in stage 05.
+fn refused() -> Vec<Case> {
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(5000));
+    vec![
+        case("bare LF ending every line", "GET / HTTP/1.1\nHost: x\n\n"),
+        case("bare LF ending a field", "GET / HTTP/1.1\r\nHost: x\n\r\n"),
+        case(
+            "bare CR inside a value",
+            "GET / HTTP/1.1\r\nHost: x\ry\r\n\r\n",
+        ),
+        case(
+            "whitespace before a colon",
+            "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+        ),
+        case(
+            "obsolete line folding",
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
+        ),
+        case(
+            "whitespace before the first field",
+            "GET / HTTP/1.1\r\n Host: x\r\n\r\n",
+        ),
+        case("NUL in a value", b"GET / HTTP/1.1\r\nHost: x\0\r\n\r\n"),
+        case(
+            "control character in the target",
+            b"GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case(
+            "field without a colon",
+            "GET / HTTP/1.1\r\nHost x\r\nNoColon\r\n\r\n",
+        ),
+        case(
+            "empty field name",
+            "GET / HTTP/1.1\r\nHost: x\r\n: y\r\n\r\n",
+        ),
+        case("missing Host on HTTP/1.1", "GET / HTTP/1.1\r\n\r\n"),
+        case(
+            "two Host fields",
+            "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+        ),
+        case(
+            "non-numeric Content-Length",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\n",
+        ),
+        case(
+            "two Content-Length fields",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na",
+        ),
+        case(
+            "content on GET",
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody",
+        ),
+        case(
+            "content on HEAD: 413, and no body",
+            "HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody",
+        ),
+        case("HTTP/0.9-style request line", "GET /\r\n\r\n"),
+        case(
+            "target not in origin-form",
+            "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case(
+            "two spaces in the request line",
+            "GET  / HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case("not HTTP at all", "hello\r\n\r\n"),
+        case("only an empty line", "\r\n\r\n"),
+        case("target longer than 4 KiB", long_target),
+        case("unknown method", "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n"),
+        case(
+            "methods are case-sensitive",
+            "get / HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        case("HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n"),
+        case(
+            "HTTP/1.2, asked with HEAD: no body",
+            "HEAD / HTTP/1.2\r\nHost: x\r\n\r\n",
+        ),
+        case(
+            "lowercase protocol name",
+            "GET / http/1.1\r\nHost: x\r\n\r\n",
+        ),
+    ]
+}
+
+/// A request whose echo does not fit in the response buffer: 800 fields
+/// of 5 bytes fit in the 8 KiB request head, but their echo, 13 bytes a
+/// field, is larger than the 8 KiB the response may take.
+fn large_echo() -> String {
+    format!(
+        "GET /echo HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        "a:b\r\n".repeat(800)
+    )
+}
+
+fn connect(port: u16) -> TcpStream {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let stream = TcpStream::connect_timeout(&addr, PATIENCE).expect("connect");
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    // Each write its own TCP segment, so that pieces arrive as pieces.
+    stream.set_nodelay(true).unwrap();
+    stream
+}
+
+/// Everything the server sends until it closes. A server that closes with
+/// some of the request unread resets the connection instead of ending it
+/// cleanly, once its answer is sent: that reset counts as the end too.
+fn answer(mut stream: TcpStream) -> Vec<u8> {
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("reading the answer: {e}"),
+    }
+    answer
+}
+
+/// Sends `request` in one write and returns the answer. The write may fail
+/// once the server has answered and closed before reading everything.
+fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
+    let mut stream = connect(port);
+    let _ = stream.write_all(request);
+    answer(stream)
+}
+
+/// Bytes as the snapshots show them: printable ASCII as it is, anything
+/// else escaped, and a line break after each LF.
+fn shown(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for &byte in bytes {
+        match byte {
+            b'\r' => text.push_str("\\r"),
+            b'\n' => text.push_str("\\n\n"),
+            b'\t' => text.push_str("\\t"),
+            b'\\' => text.push_str("\\\\"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// A response read strictly: `HTTP/1.1`, a three-digit code and its
+/// phrase; header lines ending in CRLF, each `Name: value` with a token
+/// for a name; the headers every response has; a body exactly as long as
+/// `Content-Length` says, or none for HEAD.
+fn check_response(response: &[u8], head_only: bool) {
+    let text = shown(response);
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no empty line after the head:\n{text}"));
+    let head = std::str::from_utf8(&response[..end]).expect("an ASCII head");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap();
+    let (code, reason) = status_line
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.split_once(' '))
+        .unwrap_or_else(|| panic!("bad status line:\n{text}"));
+    assert!(code.len() == 3 && !reason.is_empty(), "{text}");
+    let mut length = None;
+    let mut names = Vec::new();
+    for line in lines {
+        assert!(!line.contains(['\r', '\n']), "a bare CR or LF:\n{text}");
+        let (name, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("not a field: {line:?}\n{text}"));
+        assert!(
+            name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+            "{text}"
+        );
+        if name == "Content-Length" {
+            length = Some(value.parse::<usize>().expect("a number"));
+        }
+        names.push(name);
+    }
+    for required in ["Server", "Content-Type", "Content-Length", "Connection"] {
+        assert_eq!(
+            names.iter().filter(|&&n| n == required).count(),
+            1,
+            "{required}:\n{text}"
+        );
+    }
+    assert!(head.contains("\r\nConnection: close"), "{text}");
+    assert_eq!(names.contains(&"Allow"), code == "405", "{text}");
+    let body = &response[end + 4..];
+    if head_only {
+        assert!(body.is_empty(), "a body for HEAD:\n{text}");
+    } else {
+        assert_eq!(length, Some(body.len()), "{text}");
+    }
+}
+
+/// Whether `request` asks with HEAD.
+fn is_head(request: &[u8]) -> bool {
+    request.starts_with(b"HEAD ")
+}
+
+/// A log line with the client's port, which changes from run to run,
+/// replaced by `[PORT]`.
+fn redact(line: &str) -> String {
+    match line.split_once(' ') {
+        Some((addr, rest)) if addr.starts_with("127.0.0.1:") => {
+            format!("127.0.0.1:[PORT] {rest}")
+        }
+        _ => line.to_owned(),
+    }
+}
+
+/// Stops the server and checks that it ended well and no worker died.
+/// Returns its log lines.
+fn stop(server: Server) -> Vec<String> {
+    let stopped = server.stop();
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    let died: Vec<_> = stopped
+        .stdout
+        .iter()
+        .filter(|line| line.contains("starting another"))
+        .collect();
+    assert!(died.is_empty(), "no worker may die: {died:?}");
+    stopped.stdout
+}
+
+/// Sends each case on a connection of its own, checks each response, and
+/// returns a report of requests and responses for a snapshot.
+fn answers(cases: Vec<Case>) -> String {
+    let server = Server::start(STAGE, &["0"]);
+    let mut report = String::new();
+    for case in &cases {
+        let response = exchange(server.port, &case.request);
+        check_response(&response, is_head(&case.request));
+        let request = if case.request.len() > 200 {
+            format!(
+                "{}... ({} bytes in all)\n",
+                shown(&case.request[..60]).trim_end(),
+                case.request.len()
+            )
+        } else {
+            shown(&case.request)
+        };
+        report += &format!("## {}\n{request}--\n{}\n", case.name, shown(&response));
+    }
+    let logged = stop(server);
+    assert_eq!(logged.len(), cases.len(), "one log line per request");
+    report
+}
+
+#[test]
+fn answers_each_well_formed_request() {
+    insta::assert_snapshot!(answers(well_formed()));
+}
+
+#[test]
+fn answers_each_refused_request() {
+    insta::assert_snapshot!(answers(refused()));
+}
+
+#[test]
+fn head_gets_the_headers_of_get_and_no_body() {
+    let server = Server::start(STAGE, &["0"]);
+    for path in ["/", "/missing"] {
+        let get = exchange(
+            server.port,
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        );
+        let head = exchange(
+            server.port,
+            format!("HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        );
+        let end = get.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert_eq!(shown(&head), shown(&get[..end]));
+    }
+    stop(server);
+}
+
+#[test]
+fn reads_a_request_that_arrives_one_byte_at_a_time() {
+    let server = Server::start(STAGE, &["0"]);
+    let request = b"GET /echo HTTP/1.1\r\nHost: x\r\nUser-Agent: one byte at a time\r\n\r\n";
+    let whole = exchange(server.port, request);
+    let mut stream = connect(server.port);
+    for byte in request {
+        stream.write_all(&[*byte]).unwrap();
+        // A pause, so that the bytes travel in separate segments.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert_eq!(shown(&answer(stream)), shown(&whole));
+    insta::assert_snapshot!(shown(&whole));
+    stop(server);
+}
+
+#[test]
+fn refuses_a_request_cut_short() {
+    let server = Server::start(STAGE, &["0"]);
+    let mut stream = connect(server.port);
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    // End of file before the empty line that ends the head.
+    stream.shutdown(Shutdown::Write).unwrap();
+    let response = answer(stream);
+    check_response(&response, false);
+    insta::assert_snapshot!(shown(&response));
+    stop(server);
+}
+
+#[test]
+fn times_out_a_client_that_never_finishes() {
+    // A timeout of one second instead of ten, so that the test is quick.
+    let server = Server::start(STAGE, &["0", "1"]);
+    let mut unfinished = connect(server.port);
+    unfinished
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let silent = connect(server.port);
+    // Both wait in read; meanwhile other clients are served.
+    let expected = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
+    assert!(expected.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let unfinished = answer(unfinished);
+    check_response(&unfinished, false);
+    assert_eq!(shown(&answer(silent)), shown(&unfinished));
+    insta::assert_snapshot!(shown(&unfinished));
+    // And the workers that timed out serve again.
+    for _ in 0..20 {
+        assert_eq!(exchange(server.port, b"GET / HTTP/1.0\r\n\r\n"), expected);
+    }
+    stop(server);
+}
+
+#[test]
+fn refuses_64_kib_of_header_and_serves_the_next_client() {
+    let server = Server::start(STAGE, &["0"]);
+    let mut request = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
+    while request.len() < 64 * 1024 {
+        request.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    request.extend_from_slice(b"\r\n");
+    let response = exchange(server.port, &request);
+    check_response(&response, false);
+    insta::assert_snapshot!(shown(&response));
+    let next = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
+    assert!(next.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", shown(&next));
+    stop(server);
+}
+
+#[test]
+fn logs_the_request_line_and_the_status_sent() {
+    let server = Server::start(STAGE, &["0"]);
+    let requests: [&[u8]; 5] = [
+        b"GET /?q=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"HEAD /missing HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        b"GET / HTTP/2.0\r\n\r\n",
+        b"",
+    ];
+    for request in requests {
+        let mut stream = connect(server.port);
+        stream.write_all(request).unwrap();
+        stream.shutdown(Shutdown::Write).unwrap();
+        answer(stream);
+    }
+    // The status of the echo too large to fit is the one sent: 500.
+    exchange(server.port, large_echo().as_bytes());
+    let lines: Vec<String> = stop(server).iter().map(|l| redact(l)).collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn rejects_bad_arguments_with_usage_and_status_2() {
+    let out = stage(STAGE)
+        .args(["0", "0"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&out));
+}
+
+/// Runs `program` with `args` and returns its output, or `None`, with a
+/// message, if this machine does not have it.
+fn run_client(program: &str, args: &[&str]) -> Option<std::process::Output> {
+    match Command::new(program).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("skipped: {program} is not installed");
+            None
+        }
+        Err(e) => panic!("cannot run {program}: {e}"),
+    }
+}
+
+/// Python's http.client: for each request, what it read. It checks what a
+/// careful client checks: the status line, the headers, a body of exactly
+/// `Content-Length` bytes (none for HEAD), and that the server closes.
+const PYTHON_CLIENT: &str = r#"
+import http.client, sys
+port = int(sys.argv[1])
+requests = [("GET", "/"), ("HEAD", "/"), ("GET", "/echo"), ("GET", "/missing"),
+            ("HEAD", "/missing"), ("POST", "/"), ("DELETE", "/echo"),
+            ("GET", "/" + "a" * 5000), ("BREW", "/"), ("GET", "/", "no Host")]
+for method, path, *no_host in requests:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    # A Host of our own: the default names the port, which changes, and
+    # the echo would change length with it.
+    c.putrequest(method, path, skip_host=True)
+    if not no_host:
+        c.putheader("Host", "x")
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read()
+    length = int(r.getheader("Content-Length"))
+    assert len(body) == (0 if method == "HEAD" else length), (len(body), length)
+    assert r.will_close and r.version == 11
+    shown = path if len(path) < 20 else path[:10] + "..."
+    print(method, shown, *no_host, "->", r.status, r.reason, r.getheader("Content-Type"),
+          length, "bytes", "Allow: " + r.getheader("Allow", "-"))
+    c.close()
+"#;
+
+#[test]
+fn python_http_client_reads_every_response() {
+    let server = Server::start(STAGE, &["0"]);
+    let port = server.port.to_string();
+    let Some(out) = run_client("python3", &["-c", PYTHON_CLIENT, &port]) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+    stop(server);
+}
+
+#[test]
+fn curl_reads_every_response() {
+    let server = Server::start(STAGE, &["0"]);
+    let url = |path: &str| format!("http://127.0.0.1:{}{path}", server.port);
+    // curl fails (status 18) if the body is shorter than Content-Length.
+    let shown = "%{http_code} %{content_type} %{size_download} bytes\n";
+    let mut report = String::new();
+    for (options, path) in [
+        (&[][..], "/"),
+        (&["--head"], "/"),
+        (&["--http1.0"], "/echo"),
+        (&[], "/missing"),
+        (&["--request", "DELETE"], "/"),
+        (&["--data", "a=1"], "/echo"),
+    ] {
+        let mut args = vec!["--silent", "--show-error", "--max-time", "60"];
+        // No User-Agent, which names curl's version, and a fixed Host:
+        // the echo would change length with either.
+        args.extend(["--header", "User-Agent:", "--header", "Host: x"]);
+        args.extend(["--output", "/dev/null", "--write-out", shown]);
+        args.extend(options);
+        let url = url(path);
+        args.push(&url);
+        let Some(out) = run_client("curl", &args) else {
+            return;
+        };
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let options: String = options.iter().map(|o| format!(" {o}")).collect();
+        let answer = String::from_utf8_lossy(&out.stdout);
+        report += &format!("curl{options} {path}: {answer}");
+    }
+    insta::assert_snapshot!(report);
+    stop(server);
+}
+
+/// After every kind of client, each worker holds what it held before (the
+/// listening socket), no child is a zombie, and stopping the server leaves
+/// no process. Reads /proc, so Linux only.
+#[cfg(target_os = "linux")]
+#[test]
+fn leaves_no_descriptor_zombie_or_process_behind() {
+    use workbook_tests::proc;
+    // The workers and the watcher.
+    const CHILDREN: usize = 16 + 1;
+    let server = Server::start(STAGE, &["0", "1"]);
+    let pool = proc::Pool::of(server.pid(), CHILDREN);
+
+    let port = server.port;
+    std::thread::scope(|scope| {
+        for case in well_formed().into_iter().chain(refused()) {
+            scope.spawn(move || exchange(port, &case.request));
+        }
+        scope.spawn(move || exchange(port, &[b'x'; 64 * 1024]));
+        scope.spawn(move || drop(connect(port)));
+        // Resets the connection before the answer: the worker's write
+        // fails with EPIPE or ECONNRESET, and it moves on.
+        scope.spawn(move || {
+            let mut crashed = connect(port);
+            crashed
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            reset_on_close(&crashed);
+        });
+        // Left to time out.
+        scope.spawn(move || answer(connect(port)));
+    });
+
+    pool.assert_unchanged();
+    stop(server);
+    pool.assert_gone();
+}
