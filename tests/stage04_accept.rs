@@ -4,60 +4,19 @@
 //! no process, zombie or descriptor behind.
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use workbook_tests::{PATIENCE, Server, exchange, get_request, reset_on_close, stage, transcript};
+use workbook_tests::{
+    Server, assert_content_length_matches, connect, exchange, get_request, redact, reset_on_close,
+    shown, stage, transcript,
+};
 
 const STAGE: &str = "stage04_accept";
 /// The pool size the stage is built with (`WORKERS` in its main.rs).
 const WORKERS: usize = 16;
 
 fn get(port: u16) -> Vec<u8> {
-    exchange(port, &get_request("/")).expect("a complete answer")
-}
-
-fn connect(port: u16) -> TcpStream {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    TcpStream::connect_timeout(&addr, PATIENCE).expect("connect")
-}
-
-/// The response with its line ends shown, as the snapshot keeps it.
-fn shown(response: &[u8]) -> String {
-    String::from_utf8_lossy(response).replace("\r\n", "\\r\\n\n")
-}
-
-/// Checks that `Content-Length` matches the body that follows the headers.
-fn assert_content_length_matches(response: &[u8]) {
-    let text = String::from_utf8_lossy(response);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .expect("a blank line after the headers");
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("Content-Length: "))
-        .expect("a Content-Length header")
-        .parse()
-        .expect("a number");
-    assert_eq!(length, body.len(), "{text:?}");
-}
-
-/// A log line with the numbers that change from run to run replaced: the
-/// pids (`[PID]`) and the ports of the clients (`[PORT]`).
-fn redact(line: &str) -> String {
-    line.split(' ')
-        .map(|word| {
-            if word.parse::<u32>().is_ok() {
-                "[PID]".to_owned()
-            } else if let Some((addr, port)) = word.rsplit_once(':')
-                && port.parse::<u16>().is_ok()
-            {
-                format!("{addr}:[PORT]")
-            } else {
-                word.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    exchange(port, &get_request("/"))
 }
 
 /// The pid in a worker's log line, `worker PID accepted ...`.

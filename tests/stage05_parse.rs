@@ -3,10 +3,13 @@
 //! why, times out a client that stalls, and survives all of it: no worker
 //! dies, no later client waits, no descriptor or process is left behind.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::Shutdown;
 use std::process::Stdio;
-use workbook_tests::{PATIENCE, Server, reset_on_close, stage, transcript};
+use workbook_tests::{
+    Server, answer, assert_content_length_matches, connect, exchange, redact, reset_on_close,
+    shown, stage, transcript,
+};
 
 const STAGE: &str = "stage05_parse";
 
@@ -90,98 +93,6 @@ fn corpus() -> Vec<Case> {
     ]
 }
 
-fn connect(port: u16) -> TcpStream {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let stream = TcpStream::connect_timeout(&addr, PATIENCE).expect("connect");
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    stream.set_write_timeout(Some(PATIENCE)).unwrap();
-    // Each write its own TCP segment, so that pieces arrive as pieces.
-    stream.set_nodelay(true).unwrap();
-    stream
-}
-
-/// Everything the server sends until it closes. A server that closes with
-/// some of the request unread resets the connection instead of ending it
-/// cleanly, once its answer is sent: that reset counts as the end too.
-fn answer(mut stream: TcpStream) -> Vec<u8> {
-    let mut answer = Vec::new();
-    match stream.read_to_end(&mut answer) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        Err(e) => panic!("reading the answer: {e}"),
-    }
-    answer
-}
-
-/// Sends `request` in one write and returns the answer. The write may fail
-/// once the server has answered and closed before reading everything.
-fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
-    let mut stream = connect(port);
-    let _ = stream.write_all(request);
-    answer(stream)
-}
-
-/// Bytes as the snapshots show them: printable ASCII as it is, anything
-/// else escaped, and a line break after each LF.
-fn shown(bytes: &[u8]) -> String {
-    let mut text = String::new();
-    for &byte in bytes {
-        match byte {
-            b'\r' => text.push_str("\\r"),
-            b'\n' => text.push_str("\\n\n"),
-            b'\t' => text.push_str("\\t"),
-            b'\\' => text.push_str("\\\\"),
-            0x20..=0x7e => text.push(byte as char),
-            _ => text.push_str(&format!("\\x{byte:02x}")),
-        }
-    }
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text
-}
-
-/// Checks that `Content-Length` counts the body after the headers.
-fn assert_content_length_matches(response: &[u8]) {
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a blank line after the headers");
-    let head = String::from_utf8_lossy(&response[..split]);
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("Content-Length: "))
-        .expect("a Content-Length header")
-        .parse()
-        .expect("a number");
-    assert_eq!(length, response.len() - split - 4, "{head}");
-}
-
-/// A log line with the client's port, which changes from run to run,
-/// replaced by `[PORT]`.
-fn redact(line: &str) -> String {
-    match line.split_once(' ') {
-        Some((addr, rest)) if addr.starts_with("127.0.0.1:") => {
-            format!("127.0.0.1:[PORT] {rest}")
-        }
-        _ => line.to_owned(),
-    }
-}
-
-/// Stops the server and checks that it ended well and no worker died.
-/// Returns its log lines.
-fn stop(server: Server) -> Vec<String> {
-    let stopped = server.stop();
-    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
-    let died: Vec<_> = stopped
-        .stdout
-        .iter()
-        .filter(|line| line.contains("starting another"))
-        .collect();
-    assert!(died.is_empty(), "no worker may die: {died:?}");
-    stopped.stdout
-}
-
 #[test]
 fn answers_each_request_of_the_corpus() {
     let server = Server::start(STAGE, &["0"]);
@@ -201,7 +112,7 @@ fn answers_each_request_of_the_corpus() {
         };
         report += &format!("## {}\n{request}--\n{}\n", case.name, shown(&response));
     }
-    let logged = stop(server);
+    let logged = server.stop_cleanly();
     assert_eq!(logged.len(), corpus().len(), "one log line per request");
     insta::assert_snapshot!(report);
 }
@@ -219,7 +130,7 @@ fn reads_a_request_that_arrives_one_byte_at_a_time() {
     }
     assert_eq!(shown(&answer(stream)), shown(&whole));
     insta::assert_snapshot!(shown(&whole));
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -230,7 +141,7 @@ fn refuses_a_request_cut_short() {
     // End of file before the empty line that ends the head.
     stream.shutdown(Shutdown::Write).unwrap();
     insta::assert_snapshot!(shown(&answer(stream)));
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -252,7 +163,7 @@ fn times_out_a_client_that_never_finishes() {
     for _ in 0..20 {
         assert_eq!(exchange(server.port, b"GET / HTTP/1.0\r\n\r\n"), expected);
     }
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -267,7 +178,7 @@ fn refuses_64_kib_of_header_and_serves_the_next_client() {
     insta::assert_snapshot!(shown(&response));
     let next = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
     assert!(next.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", shown(&next));
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -288,7 +199,7 @@ fn logs_the_request_line_and_the_status() {
         stream.shutdown(Shutdown::Write).unwrap();
         answer(stream);
     }
-    let lines: Vec<String> = stop(server).iter().map(|l| redact(l)).collect();
+    let lines: Vec<String> = server.stop_cleanly().iter().map(|l| redact(l)).collect();
     insta::assert_snapshot!(lines.join("\n"));
 }
 
@@ -341,6 +252,6 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
     });
 
     pool.assert_unchanged();
-    stop(server);
+    server.stop_cleanly();
     pool.assert_gone();
 }

@@ -5,10 +5,12 @@
 //! clients (Python's http.client, curl). Through all of it no worker dies,
 //! no later client waits, no descriptor or process is left behind.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::Shutdown;
 use std::process::{Command, Stdio};
-use workbook_tests::{PATIENCE, Server, reset_on_close, stage, transcript};
+use workbook_tests::{
+    Server, answer, connect, exchange, redact, reset_on_close, shown, stage, transcript,
+};
 
 const STAGE: &str = "stage06_respond";
 
@@ -178,57 +180,6 @@ fn large_echo() -> String {
     )
 }
 
-fn connect(port: u16) -> TcpStream {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let stream = TcpStream::connect_timeout(&addr, PATIENCE).expect("connect");
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    stream.set_write_timeout(Some(PATIENCE)).unwrap();
-    // Each write its own TCP segment, so that pieces arrive as pieces.
-    stream.set_nodelay(true).unwrap();
-    stream
-}
-
-/// Everything the server sends until it closes. A server that closes with
-/// some of the request unread resets the connection instead of ending it
-/// cleanly, once its answer is sent: that reset counts as the end too.
-fn answer(mut stream: TcpStream) -> Vec<u8> {
-    let mut answer = Vec::new();
-    match stream.read_to_end(&mut answer) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        Err(e) => panic!("reading the answer: {e}"),
-    }
-    answer
-}
-
-/// Sends `request` in one write and returns the answer. The write may fail
-/// once the server has answered and closed before reading everything.
-fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
-    let mut stream = connect(port);
-    let _ = stream.write_all(request);
-    answer(stream)
-}
-
-/// Bytes as the snapshots show them: printable ASCII as it is, anything
-/// else escaped, and a line break after each LF.
-fn shown(bytes: &[u8]) -> String {
-    let mut text = String::new();
-    for &byte in bytes {
-        match byte {
-            b'\r' => text.push_str("\\r"),
-            b'\n' => text.push_str("\\n\n"),
-            b'\t' => text.push_str("\\t"),
-            b'\\' => text.push_str("\\\\"),
-            0x20..=0x7e => text.push(byte as char),
-            _ => text.push_str(&format!("\\x{byte:02x}")),
-        }
-    }
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text
-}
-
 /// A response read strictly: `HTTP/1.1`, a three-digit code and its
 /// phrase; header lines ending in CRLF, each `Name: value` with a token
 /// for a name; the headers every response has; a body exactly as long as
@@ -285,31 +236,6 @@ fn is_head(request: &[u8]) -> bool {
     request.starts_with(b"HEAD ")
 }
 
-/// A log line with the client's port, which changes from run to run,
-/// replaced by `[PORT]`.
-fn redact(line: &str) -> String {
-    match line.split_once(' ') {
-        Some((addr, rest)) if addr.starts_with("127.0.0.1:") => {
-            format!("127.0.0.1:[PORT] {rest}")
-        }
-        _ => line.to_owned(),
-    }
-}
-
-/// Stops the server and checks that it ended well and no worker died.
-/// Returns its log lines.
-fn stop(server: Server) -> Vec<String> {
-    let stopped = server.stop();
-    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
-    let died: Vec<_> = stopped
-        .stdout
-        .iter()
-        .filter(|line| line.contains("starting another"))
-        .collect();
-    assert!(died.is_empty(), "no worker may die: {died:?}");
-    stopped.stdout
-}
-
 /// Sends each case on a connection of its own, checks each response, and
 /// returns a report of requests and responses for a snapshot.
 fn answers(cases: Vec<Case>) -> String {
@@ -329,7 +255,7 @@ fn answers(cases: Vec<Case>) -> String {
         };
         report += &format!("## {}\n{request}--\n{}\n", case.name, shown(&response));
     }
-    let logged = stop(server);
+    let logged = server.stop_cleanly();
     assert_eq!(logged.len(), cases.len(), "one log line per request");
     report
 }
@@ -359,7 +285,7 @@ fn head_gets_the_headers_of_get_and_no_body() {
         let end = get.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
         assert_eq!(shown(&head), shown(&get[..end]));
     }
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -375,7 +301,7 @@ fn reads_a_request_that_arrives_one_byte_at_a_time() {
     }
     assert_eq!(shown(&answer(stream)), shown(&whole));
     insta::assert_snapshot!(shown(&whole));
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -388,7 +314,7 @@ fn refuses_a_request_cut_short() {
     let response = answer(stream);
     check_response(&response, false);
     insta::assert_snapshot!(shown(&response));
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -411,7 +337,7 @@ fn times_out_a_client_that_never_finishes() {
     for _ in 0..20 {
         assert_eq!(exchange(server.port, b"GET / HTTP/1.0\r\n\r\n"), expected);
     }
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -427,7 +353,7 @@ fn refuses_64_kib_of_header_and_serves_the_next_client() {
     insta::assert_snapshot!(shown(&response));
     let next = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
     assert!(next.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", shown(&next));
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -448,7 +374,7 @@ fn logs_the_request_line_and_the_status_sent() {
     }
     // The status of the echo too large to fit is the one sent: 500.
     exchange(server.port, large_echo().as_bytes());
-    let lines: Vec<String> = stop(server).iter().map(|l| redact(l)).collect();
+    let lines: Vec<String> = server.stop_cleanly().iter().map(|l| redact(l)).collect();
     insta::assert_snapshot!(lines.join("\n"));
 }
 
@@ -516,7 +442,7 @@ fn python_http_client_reads_every_response() {
         String::from_utf8_lossy(&out.stderr)
     );
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
-    stop(server);
+    server.stop_cleanly();
 }
 
 #[test]
@@ -555,7 +481,7 @@ fn curl_reads_every_response() {
         report += &format!("curl{options} {path}: {answer}");
     }
     insta::assert_snapshot!(report);
-    stop(server);
+    server.stop_cleanly();
 }
 
 /// After every kind of client, each worker holds what it held before (the
@@ -591,6 +517,6 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
     });
 
     pool.assert_unchanged();
-    stop(server);
+    server.stop_cleanly();
     pool.assert_gone();
 }

@@ -315,6 +315,22 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Stops the server and checks that it ended well and that no worker
+    /// died along the way. Returns its log lines.
+    pub fn stop_cleanly(self) -> Vec<String> {
+        let stopped = self.stop();
+        assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+        let died: Vec<_> = stopped
+            .stdout
+            .iter()
+            .filter(|line| line.contains("starting another"))
+            .collect();
+        assert!(died.is_empty(), "no worker may die: {died:?}");
+        stopped.stdout
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if self.child.try_wait().ok().flatten().is_none() {
@@ -329,19 +345,93 @@ impl Drop for Server {
 // ANCHOR_END: server
 
 // ANCHOR: http
-/// Sends `request` to 127.0.0.1:`port` and returns everything the server
-/// answers until it closes the connection. Timeouts on every step keep a
-/// broken server from hanging the test.
-pub fn exchange(port: u16, request: &[u8]) -> std::io::Result<Vec<u8>> {
-    use std::io::{Read, Write};
+/// Connects to 127.0.0.1:`port`. Timeouts on every step keep a broken
+/// server from hanging the test, and each write goes out as its own TCP
+/// segment, so that a request sent in pieces arrives in pieces.
+pub fn connect(port: u16) -> std::net::TcpStream {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream = std::net::TcpStream::connect_timeout(&addr, PATIENCE)?;
-    stream.set_read_timeout(Some(PATIENCE))?;
-    stream.set_write_timeout(Some(PATIENCE))?;
-    stream.write_all(request)?;
+    let stream = std::net::TcpStream::connect_timeout(&addr, PATIENCE).expect("connect");
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    stream.set_nodelay(true).unwrap();
+    stream
+}
+
+/// Everything the server sends until it closes. A server that closes with
+/// some of the request unread resets the connection instead of ending it
+/// cleanly, once its answer is sent: that reset counts as the end too.
+pub fn answer(mut stream: std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
     let mut answer = Vec::new();
-    stream.read_to_end(&mut answer)?;
-    Ok(answer)
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("reading the answer: {e}"),
+    }
+    answer
+}
+
+/// Sends `request` in one write and returns the answer. The write may fail
+/// once the server has answered and closed before reading everything.
+pub fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut stream = connect(port);
+    let _ = stream.write_all(request);
+    answer(stream)
+}
+
+/// Bytes as the snapshots show them: printable ASCII as it is, anything
+/// else escaped, and a line break after each LF.
+pub fn shown(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for &byte in bytes {
+        match byte {
+            b'\r' => text.push_str("\\r"),
+            b'\n' => text.push_str("\\n\n"),
+            b'\t' => text.push_str("\\t"),
+            b'\\' => text.push_str("\\\\"),
+            0x20..=0x7e => text.push(byte as char),
+            _ => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// Checks that `Content-Length` counts the body after the headers.
+pub fn assert_content_length_matches(response: &[u8]) {
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a blank line after the headers");
+    let head = String::from_utf8_lossy(&response[..split]);
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .expect("a Content-Length header")
+        .parse()
+        .expect("a number");
+    assert_eq!(length, response.len() - split - 4, "{head}");
+}
+
+/// A server's log line with what changes from run to run replaced: the
+/// clients' ports (`127.0.0.1:[PORT]`) and the pid after `worker`
+/// (`worker [PID]`).
+pub fn redact(line: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for word in line.split(' ') {
+        let redacted = match word.strip_prefix("127.0.0.1:") {
+            Some(port) if port.parse::<u16>().is_ok() => "127.0.0.1:[PORT]".to_owned(),
+            _ if words.last().is_some_and(|w| w == "worker") && word.parse::<u32>().is_ok() => {
+                "[PID]".to_owned()
+            }
+            _ => word.to_owned(),
+        };
+        words.push(redacted);
+    }
+    words.join(" ")
 }
 
 /// Makes closing `stream` reset the connection (the client sends RST, not
