@@ -1,0 +1,511 @@
+//! An HTTP/1.x request head, parsed by hand, byte by byte (RFC 9112).
+//!
+//! [`parse`] takes the bytes received so far and reads the request line and
+//! the header fields up to the empty line that ends them. It copies nothing
+//! and allocates nothing: a [`Request`] is a set of slices of those bytes.
+//! A request may arrive in pieces, so there are three answers: the head is
+//! not complete yet (read more and parse again), it is a [`Request`], or it
+//! breaks a rule and gets a [`Refusal`]. Each decision rests only on the
+//! bytes before the point where it is made, so more bytes never change an
+//! answer other than "not complete yet": the worker just parses again,
+//! from the start, after every read.
+//!
+//! Nothing here can read outside the bytes it is given: the module uses no
+//! `unsafe`, so every access is bounds-checked.
+#![forbid(unsafe_code)]
+
+// ANCHOR: limits
+/// The most bytes a request head may take: request line, header fields and
+/// the empty line after them. It is the size of the buffer a worker reads
+/// into; a head that has not ended within it gets 431.
+pub const HEAD_LIMIT: usize = 8 * 1024;
+
+/// The longest request-target we accept. RFC 9112 §3 recommends accepting
+/// request lines of 8000 bytes; half our head buffer keeps room for the
+/// header fields, and a longer target gets 414 (RFC 9112 §3).
+pub const TARGET_LIMIT: usize = 4 * 1024;
+
+/// The methods RFC 9110 §9 defines, the only ones we know. Methods are
+/// case-sensitive (RFC 9110 §9.1): `get` is not `GET`.
+const KNOWN_METHODS: [&[u8]; 8] = [
+    b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"CONNECT", b"OPTIONS", b"TRACE",
+];
+
+/// The length of the longest known method (`CONNECT`, `OPTIONS`): a longer
+/// one cannot be known, so we need not wait for its end.
+const LONGEST_METHOD: usize = 7;
+// ANCHOR_END: limits
+
+// ANCHOR: types
+// ANCHOR: request
+/// What the bytes received so far amount to.
+#[derive(Debug, PartialEq)]
+pub enum Parse<'a> {
+    /// The head has not ended yet, and nothing so far is wrong.
+    Incomplete,
+    /// A complete head that follows every rule.
+    Request(Request<'a>),
+    /// A head that breaks a rule. The request line is there when it was
+    /// read whole, so that the log can show it.
+    Refused(Refusal, Option<RequestLine<'a>>),
+}
+
+/// `method SP request-target SP HTTP-version` (RFC 9112 §3), as received.
+#[derive(Debug, PartialEq, Clone, Copy)]
+pub struct RequestLine<'a> {
+    pub method: &'a [u8],
+    pub target: &'a [u8],
+    pub version: &'a [u8],
+}
+
+/// A header field: its name and its value.
+pub type Field<'a> = (&'a [u8], &'a [u8]);
+
+/// A complete, well-formed request head.
+#[derive(Debug, PartialEq)]
+pub struct Request<'a> {
+    pub line: RequestLine<'a>,
+    /// The header field lines as received, each ending in CRLF, followed by
+    /// the empty line. [`Request::headers`] walks them.
+    fields: &'a [u8],
+}
+// ANCHOR_END: request
+
+// ANCHOR: refusal
+/// Why a request is refused, named after the rule it breaks.
+#[derive(Debug, PartialEq, Clone, Copy)]
+pub enum Refusal {
+    /// The request line is not `method SP request-target SP HTTP-version
+    /// CRLF` (RFC 9112 §3). A line with no version at all, as HTTP/0.9 sent
+    /// it, is one of these.
+    InvalidRequestLine,
+    /// The target is not in origin-form, a path starting with `/` and
+    /// an optional query (RFC 9112 §3.2.1). RFC 9112 §3.2.2 asks servers to
+    /// accept the absolute-form too, which only proxies need; we do not.
+    TargetNotOriginForm,
+    /// A LF that does not follow a CR. RFC 9112 §2.2 lets a recipient take
+    /// it as a line end; we keep to the grammar, which always says CRLF.
+    BareLineFeed,
+    /// A CR that is not followed by LF (RFC 9112 §2.2).
+    BareCarriageReturn,
+    /// A control character or NUL, which no part of a request head allows
+    /// (RFC 9110 §5.5; RFC 9112 §3 for the request line).
+    ControlCharacter,
+    /// A field line that starts with whitespace: obsolete line folding, or
+    /// whitespace between the request line and the first field. RFC 9112
+    /// §5.2 and §2.2 let a server either reject it with 400 or repair it
+    /// (unfold the line, skip such lines); rejecting is the simpler choice.
+    LineStartsWithWhitespace,
+    /// Whitespace between a field name and its colon (RFC 9112 §5.1: "MUST
+    /// reject ... with a response status code of 400").
+    WhitespaceBeforeColon,
+    /// A field line that ends before any colon (RFC 9112 §5).
+    FieldWithoutColon,
+    /// A field name that is empty or not a token (RFC 9110 §5.1).
+    InvalidFieldName,
+    /// A field value with a byte no field value allows (RFC 9110 §5.5).
+    InvalidFieldValue,
+    /// HTTP/1.1 without `Host` (RFC 9112 §3.2: "MUST respond with a 400").
+    MissingHost,
+    /// More than one `Host` line (RFC 9112 §3.2, the same sentence).
+    DuplicateHost,
+    /// A `Content-Length` that is not a decimal number we can hold (RFC 9110
+    /// §8.6; RFC 9112 §6.3 calls it an unrecoverable error).
+    InvalidContentLength,
+    /// More than one `Content-Length` line. RFC 9110 §8.6 allows merging
+    /// identical copies; refusing is the other choice it allows, and safer.
+    DuplicateContentLength,
+    /// A GET or HEAD that announces content. The message is well-formed
+    /// (framing does not depend on the method, RFC 9112 §6), so 400 would
+    /// be wrong. RFC 9110 §9.3.1 and §9.3.2 say such content has no meaning
+    /// and may be rejected, and 413 (RFC 9110 §15.5.14) says exactly why:
+    /// the content is larger than we are willing to process, which for
+    /// these methods is zero bytes. The connection closes after the answer,
+    /// so the unread content can never be taken for the next request.
+    ContentNotAllowed,
+    /// The target is longer than [`TARGET_LIMIT`] (RFC 9112 §3: "MUST
+    /// respond with a 414").
+    TargetTooLong,
+    /// The head did not end within [`HEAD_LIMIT`] bytes (RFC 6585 §5).
+    HeadTooLarge,
+    /// A method we do not know, including one longer than any we know
+    /// (RFC 9110 §9.1 and RFC 9112 §3: "SHOULD respond with 501").
+    UnknownMethod,
+    /// A well-formed version other than 1.0 and 1.1: 2.0, 0.9, ... RFC 9110
+    /// §6.2 would let us answer 1.2 as 1.1, but no HTTP/1.2 exists, and the
+    /// workbook refuses it to show 505 (RFC 9110 §15.6.6).
+    UnsupportedVersion,
+}
+
+impl Refusal {
+    /// The status that answers this refusal.
+    pub fn status(self) -> Status {
+        match self {
+            Refusal::ContentNotAllowed => CONTENT_TOO_LARGE,
+            Refusal::TargetTooLong => URI_TOO_LONG,
+            Refusal::HeadTooLarge => REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Refusal::UnknownMethod => NOT_IMPLEMENTED,
+            Refusal::UnsupportedVersion => HTTP_VERSION_NOT_SUPPORTED,
+            _ => BAD_REQUEST,
+        }
+    }
+}
+// ANCHOR_END: refusal
+
+// ANCHOR: status
+/// A status code and its reason phrase (RFC 9110 §15).
+#[derive(Debug, PartialEq, Clone, Copy)]
+pub struct Status(pub u16, pub &'static str);
+
+pub const OK: Status = Status(200, "OK");
+pub const NO_CONTENT: Status = Status(204, "No Content");
+pub const PARTIAL_CONTENT: Status = Status(206, "Partial Content");
+pub const MOVED_PERMANENTLY: Status = Status(301, "Moved Permanently");
+pub const NOT_MODIFIED: Status = Status(304, "Not Modified");
+pub const BAD_REQUEST: Status = Status(400, "Bad Request");
+pub const FORBIDDEN: Status = Status(403, "Forbidden");
+pub const NOT_FOUND: Status = Status(404, "Not Found");
+pub const METHOD_NOT_ALLOWED: Status = Status(405, "Method Not Allowed");
+pub const REQUEST_TIMEOUT: Status = Status(408, "Request Timeout");
+pub const CONTENT_TOO_LARGE: Status = Status(413, "Content Too Large");
+pub const URI_TOO_LONG: Status = Status(414, "URI Too Long");
+pub const RANGE_NOT_SATISFIABLE: Status = Status(416, "Range Not Satisfiable");
+pub const REQUEST_HEADER_FIELDS_TOO_LARGE: Status = Status(431, "Request Header Fields Too Large");
+pub const INTERNAL_SERVER_ERROR: Status = Status(500, "Internal Server Error");
+pub const NOT_IMPLEMENTED: Status = Status(501, "Not Implemented");
+pub const HTTP_VERSION_NOT_SUPPORTED: Status = Status(505, "HTTP Version Not Supported");
+// ANCHOR_END: status
+// ANCHOR_END: types
+
+// ANCHOR: parse
+/// Parses the request head at the start of `received`, the bytes read from
+/// the client so far. Whatever follows the head (a body, a pipelined
+/// request, garbage) is left alone. Only the first [`HEAD_LIMIT`] bytes are
+/// looked at.
+pub fn parse(received: &[u8]) -> Parse<'_> {
+    let mut cursor = Cursor {
+        bytes: &received[..received.len().min(HEAD_LIMIT)],
+        pos: 0,
+    };
+    let mut line = None;
+    match head(&mut cursor, &mut line) {
+        Ok(request) => Parse::Request(request),
+        Err(Stop::Refused(refusal)) => Parse::Refused(refusal, line),
+        // Once the buffer is full, waiting for more would wait forever.
+        Err(Stop::Incomplete) if received.len() >= HEAD_LIMIT => {
+            Parse::Refused(Refusal::HeadTooLarge, line)
+        }
+        Err(Stop::Incomplete) => Parse::Incomplete,
+    }
+}
+
+/// The whole head: the request line (kept in `line` as soon as it is read,
+/// for the log), what it asks for, then the header fields.
+fn head<'a>(
+    cursor: &mut Cursor<'a>,
+    line: &mut Option<RequestLine<'a>>,
+) -> Result<Request<'a>, Stop> {
+    let request_line = request_line(cursor)?;
+    *line = Some(request_line);
+    if !matches!(request_line.version, b"HTTP/1.0" | b"HTTP/1.1") {
+        return refuse(Refusal::UnsupportedVersion);
+    }
+    if !KNOWN_METHODS.contains(&request_line.method) {
+        return refuse(Refusal::UnknownMethod);
+    }
+    fields(cursor, request_line)
+}
+// ANCHOR_END: parse
+
+// ANCHOR: cursor
+/// Why parsing stopped before the end of the head.
+enum Stop {
+    /// The bytes ran out: the head may still be correct once more arrive.
+    Incomplete,
+    Refused(Refusal),
+}
+
+/// The bytes received and how far the parser has read them.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next byte, or `Incomplete` if the bytes received end here.
+    fn next(&mut self) -> Result<u8, Stop> {
+        let byte = *self.bytes.get(self.pos).ok_or(Stop::Incomplete)?;
+        self.pos += 1;
+        Ok(byte)
+    }
+
+    /// The next byte, left unread.
+    fn peek(&self) -> Result<u8, Stop> {
+        self.bytes.get(self.pos).copied().ok_or(Stop::Incomplete)
+    }
+
+    /// The bytes read from `start` (a position this cursor was at) up to
+    /// `end` bytes before the current position.
+    fn since(&self, start: usize, end: usize) -> &'a [u8] {
+        &self.bytes[start..self.pos - end]
+    }
+}
+
+/// Refuses with `refusal`, for `?` to pass up.
+fn refuse<T>(refusal: Refusal) -> Result<T, Stop> {
+    Err(Stop::Refused(refusal))
+}
+
+/// Refuses a byte the grammar does not allow where it is. A bare LF or a
+/// control character is named as such wherever it appears; any other byte
+/// breaks the rule of the place, `otherwise`.
+fn unexpected<T>(byte: u8, otherwise: Refusal) -> Result<T, Stop> {
+    refuse(match byte {
+        b'\n' => Refusal::BareLineFeed,
+        b'\t' | b'\r' => otherwise,
+        0x00..=0x1f | 0x7f => Refusal::ControlCharacter,
+        _ => otherwise,
+    })
+}
+
+/// Reads the LF of a CRLF whose CR was just read.
+fn line_feed(cursor: &mut Cursor) -> Result<(), Stop> {
+    match cursor.next()? {
+        b'\n' => Ok(()),
+        _ => refuse(Refusal::BareCarriageReturn),
+    }
+}
+// ANCHOR_END: cursor
+
+// ANCHOR: request_line
+/// `request-line = method SP request-target SP HTTP-version CRLF`
+/// (RFC 9112 §3): exactly one space between the parts, no other whitespace.
+fn request_line<'a>(cursor: &mut Cursor<'a>) -> Result<RequestLine<'a>, Stop> {
+    let method = method(cursor)?;
+    let target = target(cursor)?;
+    let version = version(cursor)?;
+    Ok(RequestLine {
+        method,
+        target,
+        version,
+    })
+}
+
+/// `method = token` (RFC 9112 §3.1), then SP. Whether we know it is
+/// decided once the whole line is read, except that a token longer than
+/// any method we know is refused at once.
+fn method<'a>(cursor: &mut Cursor<'a>) -> Result<&'a [u8], Stop> {
+    let start = cursor.pos;
+    loop {
+        match cursor.next()? {
+            b' ' => break,
+            byte if is_tchar(byte) => {
+                if cursor.pos - start > LONGEST_METHOD {
+                    return refuse(Refusal::UnknownMethod);
+                }
+            }
+            byte => return unexpected(byte, Refusal::InvalidRequestLine),
+        }
+    }
+    let method = cursor.since(start, 1);
+    if method.is_empty() {
+        return refuse(Refusal::InvalidRequestLine);
+    }
+    Ok(method)
+}
+
+/// `origin-form = absolute-path [ "?" query ]` (RFC 9112 §3.2.1), then SP.
+/// Any visible ASCII character is taken after the leading `/`, as most
+/// servers do; RFC 3986 would refuse a few, such as `"` and `{`.
+fn target<'a>(cursor: &mut Cursor<'a>) -> Result<&'a [u8], Stop> {
+    let start = cursor.pos;
+    match cursor.next()? {
+        b'/' => {}
+        byte => return unexpected(byte, Refusal::TargetNotOriginForm),
+    }
+    loop {
+        match cursor.next()? {
+            b' ' => break,
+            byte if is_vchar(byte) => {
+                if cursor.pos - start > TARGET_LIMIT {
+                    return refuse(Refusal::TargetTooLong);
+                }
+            }
+            byte => return unexpected(byte, Refusal::InvalidRequestLine),
+        }
+    }
+    Ok(cursor.since(start, 1))
+}
+
+/// `HTTP-version = HTTP-name "/" DIGIT "." DIGIT`, with `HTTP-name` the
+/// case-sensitive `HTTP` (RFC 9112 §2.3), then CRLF.
+fn version<'a>(cursor: &mut Cursor<'a>) -> Result<&'a [u8], Stop> {
+    let start = cursor.pos;
+    for expected in *b"HTTP/#.#" {
+        let byte = cursor.next()?;
+        let fits = match expected {
+            b'#' => byte.is_ascii_digit(),
+            _ => byte == expected,
+        };
+        if !fits {
+            return unexpected(byte, Refusal::InvalidRequestLine);
+        }
+    }
+    let version = cursor.since(start, 0);
+    match cursor.next()? {
+        b'\r' => line_feed(cursor)?,
+        byte => return unexpected(byte, Refusal::InvalidRequestLine),
+    }
+    Ok(version)
+}
+// ANCHOR_END: request_line
+
+// ANCHOR: fields
+/// The header field lines up to the empty line, then the checks that need
+/// all of them: `Host` and `Content-Length`.
+fn fields<'a>(cursor: &mut Cursor<'a>, line: RequestLine<'a>) -> Result<Request<'a>, Stop> {
+    let start = cursor.pos;
+    let mut hosts = 0;
+    let mut content_lengths = 0;
+    let mut content_length = Some(0);
+    while let Some((name, value)) = field_line(cursor)? {
+        if name.eq_ignore_ascii_case(b"host") {
+            hosts += 1;
+        } else if name.eq_ignore_ascii_case(b"content-length") {
+            content_lengths += 1;
+            content_length = decimal(value);
+        }
+    }
+    if hosts == 0 && line.version == b"HTTP/1.1" {
+        return refuse(Refusal::MissingHost);
+    }
+    if hosts > 1 {
+        return refuse(Refusal::DuplicateHost);
+    }
+    if content_lengths > 1 {
+        return refuse(Refusal::DuplicateContentLength);
+    }
+    let Some(content_length) = content_length else {
+        return refuse(Refusal::InvalidContentLength);
+    };
+    if content_length > 0 && matches!(line.method, b"GET" | b"HEAD") {
+        return refuse(Refusal::ContentNotAllowed);
+    }
+    Ok(Request {
+        line,
+        fields: cursor.since(start, 0),
+    })
+}
+
+/// `field-line = field-name ":" OWS field-value OWS` then CRLF (RFC 9112
+/// §5), with the whitespace around the value left out. `None` at the empty
+/// line that ends the head.
+fn field_line<'a>(cursor: &mut Cursor<'a>) -> Result<Option<Field<'a>>, Stop> {
+    match cursor.peek()? {
+        b'\r' => {
+            cursor.next()?;
+            line_feed(cursor)?;
+            return Ok(None);
+        }
+        b' ' | b'\t' => return refuse(Refusal::LineStartsWithWhitespace),
+        _ => {}
+    }
+
+    // field-name = token (RFC 9110 §5.1), ended by the colon.
+    let name_start = cursor.pos;
+    loop {
+        match cursor.next()? {
+            b':' => break,
+            byte if is_tchar(byte) => {}
+            b' ' | b'\t' => return refuse(Refusal::WhitespaceBeforeColon),
+            b'\r' => return refuse(Refusal::FieldWithoutColon),
+            byte => return unexpected(byte, Refusal::InvalidFieldName),
+        }
+    }
+    let name = cursor.since(name_start, 1);
+    if name.is_empty() {
+        return refuse(Refusal::InvalidFieldName);
+    }
+
+    // OWS, then field-value (RFC 9110 §5.5): visible characters, with
+    // spaces and tabs allowed inside but not kept at either end.
+    while matches!(cursor.peek()?, b' ' | b'\t') {
+        cursor.next()?;
+    }
+    let value_start = cursor.pos;
+    let mut value_end = cursor.pos;
+    loop {
+        match cursor.next()? {
+            b'\r' => break,
+            b' ' | b'\t' => {}
+            byte if is_field_vchar(byte) => value_end = cursor.pos,
+            byte => return unexpected(byte, Refusal::InvalidFieldValue),
+        }
+    }
+    line_feed(cursor)?;
+    Ok(Some((name, &cursor.bytes[value_start..value_end])))
+}
+
+/// `Content-Length = 1*DIGIT` (RFC 9110 §8.6), or `None` if it is not
+/// one or does not fit in 64 bits.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &byte in digits {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+    }
+    Some(value)
+}
+// ANCHOR_END: fields
+
+// ANCHOR: headers
+impl<'a> Request<'a> {
+    /// The header fields as (name, value) pairs, in the order received.
+    ///
+    /// They are read again from the head, not stored: an iterator needs no
+    /// array with a maximum count (and no refusal when a client sends one
+    /// more), and the head is already known to be well-formed, so reading
+    /// it again cannot fail.
+    pub fn headers(&self) -> Headers<'a> {
+        Headers(Cursor {
+            bytes: self.fields,
+            pos: 0,
+        })
+    }
+}
+
+/// The iterator [`Request::headers`] returns.
+pub struct Headers<'a>(Cursor<'a>);
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = Field<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        field_line(&mut self.0).ok().flatten()
+    }
+}
+// ANCHOR_END: headers
+
+// ANCHOR: classes
+/// `tchar`, a character of a token (RFC 9110 §5.6.2): letters, digits and
+/// ``!#$%&'*+-.^_`|~``.
+fn is_tchar(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// `VCHAR`, a visible ASCII character (RFC 5234 appendix B.1).
+fn is_vchar(byte: u8) -> bool {
+    (0x21..=0x7e).contains(&byte)
+}
+
+/// `field-vchar = VCHAR / obs-text` (RFC 9110 §5.5): bytes from 0x80 up
+/// are allowed in field values for the sake of old clients.
+fn is_field_vchar(byte: u8) -> bool {
+    is_vchar(byte) || byte >= 0x80
+}
+// ANCHOR_END: classes

@@ -1,0 +1,556 @@
+//! Stage 07: a static file server.
+//!
+//! `stage07_files [PORT [DOCROOT [TIMEOUT]]]` serves the folder DOCROOT
+//! (`www` by default): each request-target is mapped to a path inside it
+//! (src/path.rs), opened without following any symbolic link, and sent
+//! with `sendfile`, with its `Content-Type` (src/mime.rs), its validators
+//! (`Last-Modified`, `ETag`: src/date.rs, src/validators.rs) and, when
+//! asked, only a range of it (src/range.rs). A folder serves its
+//! `index.html`, or else a listing of its entries (src/listing.rs);
+//! src/files.rs puts these together. TIMEOUT seconds (10 by default)
+//! bound each pause of a client, while it sends its request and while
+//! it reads the answer. One log line per connection:
+//! `127.0.0.1:PORT "GET /path HTTP/1.1" STATUS`.
+//!
+//! As in stage 04, the original process supervises the workers, and the
+//! server stops when you press Enter or its standard input ends. Killing
+//! the supervisor alone does not stop the workers: they are orphans then,
+//! still accepting. Signal the whole process group instead, as Ctrl-C in
+//! a terminal does (`kill -- -PGID`); the tests stop servers through
+//! standard input, so that every child is reaped.
+#![no_std]
+#![no_main]
+
+mod date;
+mod files;
+mod http;
+mod line;
+mod listing;
+mod mem;
+mod mime;
+mod path;
+mod range;
+mod response;
+mod sys;
+mod validators;
+
+use line::Line;
+use response::{Content, Response};
+
+// ANCHOR: constants
+/// The port when none is given: a common choice for a development server.
+const DEFAULT_PORT: u16 = 8080;
+/// 127.0.0.1, the loopback address: reachable from this machine only.
+const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
+/// How many finished handshakes the kernel may queue before the program
+/// accepts them; the kernels cap it at their own limit (`somaxconn`).
+const BACKLOG: usize = 128;
+/// How many seconds a client may pause while sending its request, when no
+/// TIMEOUT is given; tests pass a shorter one.
+const DEFAULT_TIMEOUT: u32 = 10;
+/// The longest TIMEOUT accepted: an hour.
+const MAX_TIMEOUT: u32 = 3600;
+/// The folder served when none is given: the demo site, found from the
+/// repository's root, where `cargo run -p stage07_files` runs.
+const DEFAULT_DOCROOT: &[u8] = b"www";
+const USAGE: &[u8] = b"usage: stage07_files [PORT [DOCROOT [TIMEOUT]]]  \
+    (PORT: 0 to 65535, default 8080, 0 = any free port; \
+    DOCROOT: the folder to serve, default www; \
+    TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
+/// How many worker processes accept connections, so how many clients are
+/// served at the same time.
+const WORKERS: usize = 16;
+/// How much of a request target the log shows: a log line must fit in a
+/// `Line`, and a target may be 4 KiB long.
+const LOGGED_TARGET: usize = 128;
+
+/// What every worker needs besides the listening socket.
+#[derive(Clone, Copy)]
+struct Config {
+    /// Seconds a client may pause, sending its request or reading the answer.
+    timeout: u32,
+    /// The document root, opened once before the workers are forked, so
+    /// that each inherits the descriptor.
+    root: usize,
+}
+// ANCHOR_END: constants
+
+// ANCHOR: start
+/// The program itself, called once by the entry point of the target with
+/// the arguments the kernel laid out: `args[0]` is the program's own name.
+fn start(args: &[*const u8]) -> ! {
+    if args.len() > 4 {
+        usage(Line::new().push(b"too many arguments"));
+    }
+    // SAFETY: every argv entry is a NUL-terminated string the kernel
+    // copied into our stack, and it stays there for the whole run.
+    let arg = |i: usize| args.get(i).map(|&arg| unsafe { sys::c_str(arg) });
+    let port = match arg(1) {
+        None => DEFAULT_PORT,
+        Some(text) => parse_number(text, u16::MAX as u32)
+            .unwrap_or_else(|| usage(Line::new().push(b"not a port: \"").push(text).push(b"\"")))
+            as u16,
+    };
+    let docroot = arg(2).unwrap_or(DEFAULT_DOCROOT);
+    let timeout = match arg(3) {
+        None => DEFAULT_TIMEOUT,
+        // 0 is refused: to the kernel, a zero timeout means none at all.
+        Some(text) => match parse_number(text, MAX_TIMEOUT) {
+            Some(seconds) if seconds > 0 => seconds,
+            _ => usage(
+                Line::new()
+                    .push(b"not a timeout: \"")
+                    .push(text)
+                    .push(b"\""),
+            ),
+        },
+    };
+    // A symbolic link is followed here: whoever starts the server chooses
+    // this path, not a client.
+    let root = sys::open_directory(docroot).unwrap_or_else(|err| {
+        fail(
+            Line::new()
+                .push(b"open document root \"")
+                .push(docroot)
+                .push(b"\""),
+            err,
+        )
+    });
+    let (listener, port) = open_listener(port);
+    let mut line = Line::new();
+    line.push(b"listening on http://")
+        .push_addr(LOOPBACK, port)
+        .push(b"\n");
+    if sys::write_all(sys::STDOUT, line.as_bytes()).is_err() {
+        sys::exit(1);
+    }
+    // A client that hangs up before its answer is written makes that write
+    // raise SIGPIPE, whose default action kills the process. Ignored, the
+    // write fails with EPIPE instead. Forked children inherit this.
+    if let Err(err) = sys::ignore_signal(sys::SIGPIPE) {
+        fail(Line::new().push(b"sigaction SIGPIPE"), err);
+    }
+    supervise(listener, port, Config { timeout, root })
+}
+// ANCHOR_END: start
+
+// ANCHOR: parse_number
+/// Reads a number: one or more ASCII digits and nothing else, at most
+/// `max`, which is 65535 or less. No sign, no spaces, no empty string.
+fn parse_number(text: &[u8], max: u32) -> Option<u32> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut value: u32 = 0;
+    for &byte in text {
+        // A byte below b'0' wraps around to a large number: one test
+        // rejects both sides.
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        // Checked at every digit, so `value` is at most 65535 before the
+        // multiplication and 655359 after it: a u32 never overflows, even
+        // for "99999999999999999999".
+        value = value * 10 + digit as u32;
+        if value > max {
+            return None;
+        }
+    }
+    Some(value)
+}
+// ANCHOR_END: parse_number
+
+// ANCHOR: open_listener
+/// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
+/// the port it really got, which differs when `port` is 0. Ends the
+/// program with an error line if any step fails.
+fn open_listener(port: u16) -> (usize, u16) {
+    let addr = sys::sockaddr_in(LOOPBACK, port);
+    let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
+    if let Err(err) = sys::set_reuse_addr(fd) {
+        socket_failed(b"setsockopt SO_REUSEADDR", port, err);
+    }
+    if let Err(err) = sys::bind(fd, &addr) {
+        socket_failed(b"bind", port, err);
+    }
+    if let Err(err) = sys::listen(fd, BACKLOG) {
+        socket_failed(b"listen", port, err);
+    }
+    match sys::getsockname(fd) {
+        Ok(bound) => (fd, u16::from_be_bytes(bound.sin_port)),
+        Err(err) => socket_failed(b"getsockname", port, err),
+    }
+}
+// ANCHOR_END: open_listener
+
+// ANCHOR: supervise
+/// The children the supervisor started: the workers, and the watcher that
+/// reads standard input. 0 marks an empty slot.
+struct Pool {
+    workers: [usize; WORKERS],
+    watcher: usize,
+}
+
+/// Starts the watcher and the workers, then waits for children to end, for
+/// ever: a worker that ends is replaced; the watcher ending means standard
+/// input has ended, and the server stops.
+///
+/// Why a watcher: the supervisor can block in only one call at a time, and
+/// it must block in wait4, to learn when a worker dies. A child that reads
+/// standard input and exits when it ends turns "the input ended" into "a
+/// child ended", which wait4 reports like any other.
+fn supervise(listener: usize, port: u16, config: Config) -> ! {
+    let mut pool = Pool {
+        workers: [0; WORKERS],
+        watcher: 0,
+    };
+    pool.watcher = start_child(&pool, Role::Watcher, listener, port, config);
+    for slot in 0..WORKERS {
+        pool.workers[slot] = start_child(&pool, Role::Worker, listener, port, config);
+    }
+    loop {
+        let (pid, ended) = match sys::wait_child() {
+            Ok(child) => child,
+            Err(sys::Errno(sys::errno::EINTR)) => continue,
+            Err(err) => {
+                report(Line::new().push(b"wait4"), err);
+                stop(&pool);
+                sys::exit(1);
+            }
+        };
+        if pid == pool.watcher {
+            pool.watcher = 0;
+            stop(&pool);
+            if let Err(err) = sys::close(listener) {
+                socket_failed(b"close", port, err);
+            }
+            // The watcher exits 1 if it could not read standard input.
+            sys::exit(match ended {
+                sys::Ended::Exited(status) => status,
+                sys::Ended::Killed(_) => 1,
+            });
+        }
+        if let Some(slot) = pool.workers.iter().position(|&worker| worker == pid) {
+            let mut line = Line::new();
+            line.push(b"worker ").push_decimal(pid);
+            match ended {
+                sys::Ended::Exited(status) => line
+                    .push(b" exited with status ")
+                    .push_decimal(status as usize),
+                sys::Ended::Killed(signal) => line
+                    .push(b" killed by signal ")
+                    .push_decimal(signal as usize),
+            };
+            line.push(b", starting another\n");
+            let _ = sys::write_all(sys::STDOUT, line.as_bytes());
+            pool.workers[slot] = 0;
+            pool.workers[slot] = start_child(&pool, Role::Worker, listener, port, config);
+        }
+    }
+}
+
+/// What a child of the supervisor does.
+enum Role {
+    Watcher,
+    Worker,
+}
+
+/// Forks a child that takes on `role` and returns its pid. If fork fails,
+/// the server cannot keep its pool full: it stops and exits 1.
+fn start_child(pool: &Pool, role: Role, listener: usize, port: u16, config: Config) -> usize {
+    match sys::fork() {
+        // fork returns twice: 0 in the new process, which never comes back
+        // here, and the new process's pid in the supervisor.
+        Ok(0) => match role {
+            Role::Watcher => watch_stdin(listener),
+            Role::Worker => work(listener, port, config),
+        },
+        Ok(pid) => pid,
+        Err(err) => {
+            report(Line::new().push(b"fork"), err);
+            stop(pool);
+            sys::exit(1)
+        }
+    }
+}
+
+/// Ends every child and reaps it, so that none outlives the server and
+/// none is left a zombie. A worker in the middle of a request dies with it.
+fn stop(pool: &Pool) {
+    for &pid in pool.workers.iter().chain([&pool.watcher]) {
+        if pid != 0 {
+            let _ = sys::kill(pid, sys::SIGTERM);
+        }
+    }
+    // wait4 fails with ECHILD once this process has no children left.
+    while let Ok(_) | Err(sys::Errno(sys::errno::EINTR)) = sys::wait_child() {}
+}
+// ANCHOR_END: supervise
+
+// ANCHOR: work
+/// A worker: accepts connections on the shared listening socket for ever.
+/// All workers block in accept on the same socket, and the kernel hands
+/// each new connection to one of them.
+fn work(listener: usize, port: u16, config: Config) -> ! {
+    loop {
+        let (conn, peer) = match sys::accept(listener) {
+            Ok(accepted) => accepted,
+            // A signal interrupted the wait, or a client gave up while it
+            // sat in the queue: neither is a reason to stop accepting.
+            Err(sys::Errno(sys::errno::EINTR | sys::errno::ECONNABORTED)) => continue,
+            Err(err) => socket_failed(b"accept", port, err),
+        };
+        let mut log = Line::new();
+        log.push_addr(peer.sin_addr, u16::from_be_bytes(peer.sin_port));
+        serve(conn, config, &mut log);
+        // Built first and written with one write: lines from workers
+        // writing at the same time never interleave. Written before the
+        // close, so a client that has seen its answer end finds it logged.
+        let _ = sys::write_all(sys::STDOUT, log.push(b"\n").as_bytes());
+        // Between clients a worker holds only the listener and the
+        // document root.
+        let _ = sys::close(conn);
+    }
+}
+
+/// Reads one request and answers it, and adds to `log` what the request
+/// line was and the status sent: `"GET / HTTP/1.1" 200`, with `"-"` for a
+/// request line not read whole, and `"-" -` for a client that left
+/// before it could be answered.
+/// Write errors are ignored: each one means the client has gone (EPIPE or
+/// ECONNRESET once it hung up), and the worker can do nothing about it.
+fn serve(conn: usize, config: Config, log: &mut Line) {
+    let mut buf = [0u8; http::HEAD_LIMIT];
+    // Without a timeout, a client that sends nothing would hold this
+    // worker for ever: better not to serve it at all.
+    // Nor should a client that asks for a big file and stops reading it:
+    // sendfile would wait for ever for room in the socket's buffer.
+    let timeouts = sys::set_receive_timeout(conn, config.timeout)
+        .and_then(|()| sys::set_send_timeout(conn, config.timeout));
+    let received = match timeouts {
+        Ok(()) => receive(conn, &mut buf),
+        Err(_) => Err(Unanswered::Gone),
+    };
+    let (line, status) = match received {
+        Ok(http::Parse::Request(request)) => (
+            Some(request.line),
+            files::answer(conn, config.root, &request),
+        ),
+        Ok(http::Parse::Refused(refusal, line)) => {
+            // The answer to HEAD never has a body, whatever its status
+            // (RFC 9110 §9.3.2): the client would not read one.
+            let head_only = line.is_some_and(|line| line.method == b"HEAD");
+            (line, respond_error(conn, refusal.status(), head_only))
+        }
+        // The client closed its side before the head was complete.
+        Ok(http::Parse::Incomplete) => (None, respond_error(conn, http::BAD_REQUEST, false)),
+        Err(Unanswered::TimedOut) => (None, respond_error(conn, http::REQUEST_TIMEOUT, false)),
+        Err(Unanswered::Gone) => {
+            log.push(b" \"-\" -");
+            return;
+        }
+    };
+    match line {
+        Some(line) => {
+            let target = &line.target[..line.target.len().min(LOGGED_TARGET)];
+            log.push(b" \"").push(line.method).push(b" ").push(target);
+            if target.len() < line.target.len() {
+                log.push(b"...");
+            }
+            log.push(b" ").push(line.version).push(b"\" ");
+        }
+        None => {
+            log.push(b" \"-\" ");
+        }
+    }
+    log.push_decimal(status.0 as usize);
+}
+// ANCHOR_END: work
+
+// ANCHOR: receive
+/// Why a connection ended with no request to answer.
+enum Unanswered {
+    /// The client sent nothing for longer than the timeout.
+    TimedOut,
+    /// The client left before sending anything, or the connection broke.
+    Gone,
+}
+
+/// Reads into `buf` until the parser has an answer: a complete request, a
+/// refusal, or "incomplete" if the client stops sending before the head
+/// is complete. A request may arrive in any number of pieces, down to one
+/// byte each, so the parser looks again after every read, from the start:
+/// at most 8 KiB each time, and it keeps the parser free of any state.
+fn receive(conn: usize, buf: &mut [u8; http::HEAD_LIMIT]) -> Result<http::Parse<'_>, Unanswered> {
+    let mut len = 0;
+    // `parse` refuses a full buffer, so there is always room to read into.
+    while http::parse(&buf[..len]) == http::Parse::Incomplete {
+        match sys::read(conn, &mut buf[len..]) {
+            Ok(0) if len == 0 => return Err(Unanswered::Gone),
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(sys::Errno(sys::errno::EINTR)) => {}
+            // What a read returns when SO_RCVTIMEO runs out.
+            Err(sys::Errno(sys::errno::EAGAIN)) => return Err(Unanswered::TimedOut),
+            Err(_) => return Err(Unanswered::Gone),
+        }
+    }
+    // The answer borrows `buf`, which the loop above writes into, so it is
+    // parsed once more here, where nothing writes any more.
+    Ok(http::parse(&buf[..len]))
+}
+// ANCHOR_END: receive
+
+// ANCHOR: respond
+/// Sends `response`, without its content if `head_only`, and returns its
+/// status. Write errors are ignored: each one means the client has gone
+/// (EPIPE or ECONNRESET once it hung up) or stopped reading (EAGAIN once
+/// the send timeout ran out), and the worker can do nothing about it.
+fn respond(conn: usize, response: &Response, head_only: bool) -> http::Status {
+    let _ = response.send(conn, head_only);
+    response.status
+}
+
+/// Sends `status` with its error page, a sentence from [`explain`] in it.
+fn respond_error(conn: usize, status: http::Status, head_only: bool) -> http::Status {
+    let page = response::error_page(status, explain(status));
+    // A 405 must say which methods would have worked (RFC 9110 §15.5.6).
+    let allow = |emit: &mut dyn FnMut(&[u8])| {
+        if status == http::METHOD_NOT_ALLOWED {
+            emit(b"Allow: ");
+            emit(files::ALLOWED);
+            emit(b"\r\n");
+        }
+    };
+    let response = Response {
+        status,
+        content_type: response::HTML,
+        fields: &allow,
+        content: Content::Page(&page),
+    };
+    respond(conn, &response, head_only)
+}
+
+/// One sentence about each error this server sends, for its page. The
+/// server's own words: nothing from the request ever appears on an error
+/// page, so no request can put markup into one.
+fn explain(status: http::Status) -> &'static [u8] {
+    match status.0 {
+        301 => b"A folder's address ends with a slash: follow the link.",
+        400 => {
+            b"The request does not follow the syntax of HTTP/1.1 (RFC 9112), \
+            or its path holds a malformed escape or a control character."
+        }
+        403 => {
+            b"This path leads outside the served folder, to a hidden name, \
+            through a symbolic link, or to something that is not a file."
+        }
+        404 => b"There is nothing at this path.",
+        405 => b"This server answers GET, HEAD and OPTIONS only.",
+        408 => b"The request did not arrive in time.",
+        413 => b"A GET or HEAD request may not carry content.",
+        414 => {
+            b"The request target, or a name in its path, is longer than \
+            this server or its kernel accepts."
+        }
+        416 => b"The range asked for starts past the end of the file.",
+        431 => b"The request header is larger than this server accepts.",
+        500 => b"The server could not read what this path names.",
+        501 => b"This server does not know the request's method.",
+        505 => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
+        _ => b"",
+    }
+}
+
+// ANCHOR_END: respond
+
+// ANCHOR: watch_stdin
+/// The watcher: waits for standard input to end, then exits, which the
+/// supervisor's wait4 sees. It never uses the socket, so it closes its
+/// copy at once.
+fn watch_stdin(listener: usize) -> ! {
+    let _ = sys::close(listener);
+    if let Err(err) = wait_for_enter() {
+        fail(Line::new().push(b"read standard input"), err);
+    }
+    sys::exit(0)
+}
+// ANCHOR_END: watch_stdin
+
+// ANCHOR: wait_for_enter
+/// Blocks until a line is entered on standard input or it reaches end of
+/// file (Ctrl-D in a terminal, or the writing end of a pipe closed).
+fn wait_for_enter() -> Result<(), sys::Errno> {
+    let mut buf = [0u8; 64];
+    loop {
+        let n = sys::read(sys::STDIN, &mut buf)?;
+        if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
+            return Ok(());
+        }
+    }
+}
+// ANCHOR_END: wait_for_enter
+
+// ANCHOR: errors
+/// Bad command-line arguments: says what is wrong, shows the usage and
+/// exits with status 2, the usual status for a usage error.
+fn usage(problem: &Line) -> ! {
+    let mut line = Line::new();
+    line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
+    // If even standard error is closed, there is nobody left to tell.
+    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::STDERR, USAGE);
+    sys::exit(2)
+}
+
+/// A failed call on the listening socket: names the call and the address.
+fn socket_failed(call: &[u8], port: u16, err: sys::Errno) -> ! {
+    fail(
+        Line::new().push(call).push(b" ").push_addr(LOOPBACK, port),
+        err,
+    )
+}
+
+/// Ends the program after a failed system call, with one line on standard
+/// error that names what failed and the error by name and number, e.g.
+/// `error: bind 127.0.0.1:8080: address in use (EADDRINUSE, errno 48)`,
+/// and exit status 1. The number is the target's own: 98 on Linux.
+fn fail(what: &Line, err: sys::Errno) -> ! {
+    report(what, err);
+    sys::exit(1)
+}
+
+/// Writes the error line of [`fail`] without exiting.
+fn report(what: &Line, err: sys::Errno) {
+    let mut line = Line::new();
+    line.push(b"error: ").push(what.as_bytes()).push(b": ");
+    match err.describe() {
+        Some((name, text)) => line
+            .push(text.as_bytes())
+            .push(b" (")
+            .push(name.as_bytes())
+            .push(b", "),
+        None => line.push(b"unknown error ("),
+    };
+    line.push(b"errno ").push_decimal(err.0).push(b")\n");
+    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+}
+// ANCHOR_END: errors
+
+// ANCHOR: panic
+/// `no_std` leaves it to us to say what a panic does. There is nobody to
+/// tell, so exit with 101, the status Rust's own runtime uses for a panic.
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    sys::exit(101)
+}
+
+/// The `core` library that rustup ships was compiled to unwind, so its
+/// panic functions name this symbol in their unwinding tables. We abort
+/// instead of unwinding, so nothing ever calls it, but the linker insists
+/// it exists: without it, a debug build fails with
+/// "undefined symbol: rust_eh_personality".
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
+// ANCHOR_END: panic

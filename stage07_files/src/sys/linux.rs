@@ -1,0 +1,185 @@
+//! The Linux ABI that x86_64 and aarch64 share: constants, error numbers
+//! and structures from the generic uapi headers, and the calls built on
+//! them. Only the trap, the syscall numbers and `fork` differ between
+//! the two, so they stay in `linux_x86_64.rs` and `linux_aarch64.rs`,
+//! which re-export everything here.
+
+use super::Errno;
+use super::arch::{nr, syscall3, syscall5};
+
+// ANCHOR: constants
+/// Socket constants, from include/linux/socket.h, include/linux/net.h
+/// (`enum sock_type`) and include/uapi/asm-generic/socket.h.
+pub const AF_INET: usize = 2;
+pub const SOCK_STREAM: usize = 1;
+pub const SOL_SOCKET: usize = 1;
+pub const SO_REUSEADDR: usize = 2;
+/// `SO_RCVTIMEO_OLD`, which `SO_RCVTIMEO` means where `long` is 64 bits:
+/// it takes the `struct timeval` below.
+pub const SO_RCVTIMEO: usize = 20;
+/// `SO_SNDTIMEO_OLD`, the same way.
+pub const SO_SNDTIMEO: usize = 21;
+
+/// `open` flags both targets share, from include/uapi/asm-generic/fcntl.h.
+/// `O_RDONLY` is 0 everywhere.
+pub const O_NONBLOCK: usize = 0o4000;
+/// "The directory the process runs in", for `openat`
+/// (include/uapi/linux/fcntl.h).
+pub const AT_FDCWD: usize = -100isize as usize;
+/// The longest path the kernel takes, its NUL included
+/// (include/uapi/linux/limits.h).
+pub const PATH_MAX: usize = 4096;
+
+/// Error numbers, from include/uapi/asm-generic/errno-base.h and
+/// errno.h: x86_64 and arm64 both use the generic table.
+pub mod errno {
+    pub const EPERM: usize = 1;
+    pub const ENOENT: usize = 2;
+    pub const EIO: usize = 5;
+    pub const ENOTDIR: usize = 20;
+    pub const ENAMETOOLONG: usize = 36;
+    pub const ENOSYS: usize = 38;
+    pub const ELOOP: usize = 40;
+    /// Linux's name is EOPNOTSUPP; ENOTSUP is the same number.
+    pub const ENOTSUP: usize = 95;
+    pub const EINTR: usize = 4;
+    pub const EBADF: usize = 9;
+    pub const ECHILD: usize = 10;
+    pub const ENOMEM: usize = 12;
+    pub const EACCES: usize = 13;
+    pub const EFAULT: usize = 14;
+    pub const EINVAL: usize = 22;
+    pub const ENFILE: usize = 23;
+    pub const EMFILE: usize = 24;
+    pub const EPIPE: usize = 32;
+    pub const EAGAIN: usize = 11;
+    pub const ENOTSOCK: usize = 88;
+    pub const EPROTONOSUPPORT: usize = 93;
+    pub const EAFNOSUPPORT: usize = 97;
+    pub const EADDRINUSE: usize = 98;
+    pub const EADDRNOTAVAIL: usize = 99;
+    pub const ECONNABORTED: usize = 103;
+    pub const ECONNRESET: usize = 104;
+    pub const ENOBUFS: usize = 105;
+    pub const ENOTCONN: usize = 107;
+}
+// ANCHOR_END: constants
+
+// ANCHOR: sockaddr_in
+/// An IPv4 address and port, as Linux lays it out
+/// (include/uapi/linux/in.h, `struct sockaddr_in`): a two-byte family in
+/// the machine's byte order. Port and address are in network byte order,
+/// most significant byte first.
+#[repr(C)]
+pub struct SockaddrIn {
+    pub sin_family: u16,
+    pub sin_port: [u8; 2],
+    pub sin_addr: [u8; 4],
+    pub sin_zero: [u8; 8],
+}
+
+/// The address `addr:port`, ready to hand to `bind`.
+pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
+    SockaddrIn {
+        sin_family: AF_INET as u16,
+        sin_port: port.to_be_bytes(),
+        sin_addr: addr,
+        sin_zero: [0; 8],
+    }
+}
+// ANCHOR_END: sockaddr_in
+
+// ANCHOR: timeval
+/// A duration as `SO_RCVTIMEO` takes it, Linux's `struct
+/// __kernel_old_timeval` (include/uapi/linux/time_types.h): two longs,
+/// seconds then microseconds.
+#[repr(C)]
+pub struct Timeval {
+    pub tv_sec: i64,
+    pub tv_usec: i64,
+}
+
+/// `seconds` as a `Timeval`.
+pub fn timeval(seconds: u32) -> Timeval {
+    Timeval {
+        tv_sec: seconds as i64,
+        tv_usec: 0,
+    }
+}
+// ANCHOR_END: timeval
+
+// ANCHOR: signals
+/// Signal numbers and dispositions, from include/uapi/asm-generic/signal.h
+/// (arm64), arch/x86/include/uapi/asm/signal.h (x86_64), which agree on
+/// these, and include/uapi/asm-generic/signal-defs.h.
+pub const SIGPIPE: usize = 13;
+pub const SIGTERM: usize = 15;
+const SIG_IGN: usize = 1;
+
+/// What `rt_sigaction` reads: the kernel's `struct sigaction`
+/// (include/linux/signal_types.h). The restorer is the code a handler
+/// returns to; ignoring a signal runs no code, so it stays 0.
+#[repr(C)]
+struct SigAction {
+    sa_handler: usize,
+    sa_flags: usize,
+    sa_restorer: usize,
+    sa_mask: u64,
+}
+
+/// Tells the kernel to discard signal `sig` instead of delivering it.
+pub fn ignore_signal(sig: usize) -> Result<(), Errno> {
+    let action = SigAction {
+        sa_handler: SIG_IGN,
+        sa_flags: 0,
+        sa_restorer: 0,
+        sa_mask: 0,
+    };
+    let new = &action as *const SigAction as usize;
+    // The last argument is the size of `sa_mask`, which the kernel checks
+    // (kernel/signal.c, `rt_sigaction`: anything but 8 is EINVAL).
+    let mask_size = size_of::<u64>();
+    // SAFETY: rt_sigaction reads the 32-byte struct at `new`; a null third
+    // argument means "don't tell me the old action".
+    unsafe { syscall5(nr::RT_SIGACTION, sig, new, 0, mask_size, 0) }.map(|_| ())
+}
+
+/// Sends signal `sig` to process `pid`.
+pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
+    // SAFETY: kill takes plain integers; kill has two, so the third register is ignored.
+    unsafe { syscall3(nr::KILL, pid, sig, 0) }.map(|_| ())
+}
+// ANCHOR_END: signals
+
+// ANCHOR: dirent
+/// Where `getdents64` puts the type and the name in each record,
+/// `struct linux_dirent64` (include/linux/dirent.h): d_ino u64, d_off
+/// i64, d_reclen u16 (at 16 on every target), d_type u8, then the
+/// NUL-terminated name.
+pub const D_TYPE: usize = 18;
+pub const D_NAME: usize = 19;
+
+/// Reads the next directory entries of `fd` into `buf`; returns how many
+/// bytes of records it wrote, 0 at the end.
+pub fn getdents(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+    let (ptr, len) = (buf.as_mut_ptr() as usize, buf.len());
+    // SAFETY: getdents64 writes at most `len` bytes at `ptr`, ours.
+    unsafe { syscall3(nr::GETDENTS, fd, ptr, len) }
+}
+// ANCHOR_END: dirent
+
+// ANCHOR: sendfile
+/// Sends up to `count` bytes of `file`, from `offset` on, to the socket
+/// `sock`, and returns how many went.
+///
+/// Linux's `sendfile64(out_fd, in_fd, offset, count)` (fs/read_write.c)
+/// takes the destination first, and the offset through a pointer, which
+/// it advances (the file's own position is left alone). It returns the
+/// count.
+pub fn sendfile(file: usize, sock: usize, offset: u64, count: usize) -> Result<usize, Errno> {
+    let mut position = offset as i64;
+    let position_ptr = &mut position as *mut i64 as usize;
+    // SAFETY: the kernel reads and writes the i64 `position`, which is ours.
+    unsafe { syscall5(nr::SENDFILE, sock, file, position_ptr, count, 0) }
+}
+// ANCHOR_END: sendfile

@@ -1,0 +1,207 @@
+//! Linux on x86_64: the `syscall` instruction, the number in rax.
+//!
+//! Arguments go in rdi, rsi, rdx, r10, r8, r9 and the result comes back in
+//! rax (arch/x86/entry/entry_64.S, header comment). The instruction itself
+//! overwrites rcx (the return address) and r11 (the saved flags).
+
+use super::Errno;
+use core::arch::{asm, naked_asm};
+
+// ANCHOR: nr
+/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl.
+pub mod nr {
+    pub const READ: usize = 0;
+    pub const WRITE: usize = 1;
+    pub const CLOSE: usize = 3;
+    pub const FSTAT: usize = 5;
+    /// `pread64`.
+    pub const PREAD: usize = 17;
+    pub const RT_SIGACTION: usize = 13;
+    /// `sendfile64`: socket first, file second; see [`super::sendfile`].
+    pub const SENDFILE: usize = 40;
+    pub const SOCKET: usize = 41;
+    pub const ACCEPT: usize = 43;
+    pub const BIND: usize = 49;
+    pub const LISTEN: usize = 50;
+    pub const GETSOCKNAME: usize = 51;
+    pub const SETSOCKOPT: usize = 54;
+    pub const FORK: usize = 57;
+    pub const WAIT4: usize = 61;
+    pub const KILL: usize = 62;
+    /// `getdents64`.
+    pub const GETDENTS: usize = 217;
+    pub const OPENAT: usize = 257;
+    /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
+    pub const EXIT: usize = 231;
+}
+// ANCHOR_END: nr
+
+// The constants, structures and calls both Linux targets share.
+pub use super::linux::*;
+
+// ANCHOR: open_flags
+/// The `open` flags x86_64 takes from include/uapi/asm-generic/fcntl.h
+/// (it has no fcntl.h of its own): not the values arm64 uses.
+pub const O_NOFOLLOW: usize = 0o400000;
+pub const O_DIRECTORY: usize = 0o200000;
+// ANCHOR_END: open_flags
+
+// ANCHOR: stat
+/// What `fstat` writes: x86_64's own `struct stat`
+/// (arch/x86/include/uapi/asm/stat.h, the 64-bit branch), 144 bytes. Only
+/// the three fields the server reads are named; the bytes between them are
+/// the other fields, listed in the comments.
+#[repr(C)]
+pub struct Stat {
+    /// st_dev, st_ino, st_nlink (64 bits here, before the mode).
+    _before_mode: [u8; 24],
+    st_mode: u32,
+    /// st_uid, st_gid, __pad0, st_rdev.
+    _before_size: [u8; 20],
+    st_size: i64,
+    /// st_blksize, st_blocks, st_atime, st_atime_nsec.
+    _before_mtime: [u8; 32],
+    /// The last change of the contents.
+    st_mtime: i64,
+    /// st_mtime_nsec, st_ctime, st_ctime_nsec, __unused[3].
+    _rest: [u8; 48],
+}
+
+const _: () = assert!(size_of::<Stat>() == 144);
+const _: () = assert!(core::mem::offset_of!(Stat, st_mode) == 24);
+const _: () = assert!(core::mem::offset_of!(Stat, st_size) == 48);
+const _: () = assert!(core::mem::offset_of!(Stat, st_mtime) == 88);
+
+impl Stat {
+    pub fn zeroed() -> Stat {
+        Stat {
+            _before_mode: [0; 24],
+            st_mode: 0,
+            _before_size: [0; 20],
+            st_size: 0,
+            _before_mtime: [0; 32],
+            st_mtime: 0,
+            _rest: [0; 48],
+        }
+    }
+    pub fn mode(&self) -> u32 {
+        self.st_mode
+    }
+    pub fn size(&self) -> u64 {
+        self.st_size as u64
+    }
+    pub fn mtime(&self) -> i64 {
+        self.st_mtime
+    }
+}
+// ANCHOR_END: stat
+
+// ANCHOR: entry
+/// Where the kernel starts the program (the ELF entry point).
+///
+/// There is no caller and no return address: the kernel jumped here with
+/// rsp pointing at argc, then the argv pointers, a null, the environment
+/// (fs/binfmt_elf.c, create_elf_tables), 16-byte aligned. Naked, so the
+/// compiler adds no prologue that would assume otherwise.
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "xor ebp, ebp",  // a zero frame pointer marks the outermost frame
+        "mov rdi, rsp",  // first argument of start: where argc is
+        "call {start}",  // pushes 8 bytes: rsp is now as a called function expects
+        "ud2",           // start never returns; trap if it somehow did
+        start = sym start,
+    )
+}
+
+/// Reads argc and argv off the initial stack and runs the program.
+extern "C" fn start(stack: *const usize) -> ! {
+    // SAFETY: `stack` is where the kernel put argc, followed by argc
+    // pointers: the layout create_elf_tables writes.
+    let args = unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const u8;
+        core::slice::from_raw_parts(argv, argc)
+    };
+    crate::start(args)
+}
+// ANCHOR_END: entry
+
+// ANCHOR: syscall
+/// Traps into the kernel for a call that never returns, such as exit.
+pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
+    // SAFETY: the caller picks a call that takes one integer and never returns.
+    unsafe { asm!("syscall", in("rax") n, in("rdi") a0, options(noreturn, nostack)) }
+}
+
+/// Traps into the kernel with three arguments and returns its answer.
+///
+/// Linux reports an error as a return value in -4095..=-1, the negated error
+/// number (include/linux/err.h, MAX_ERRNO); anything else is a result.
+pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usize, Errno> {
+    let ret: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") n => ret,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            lateout("rcx") _, // the CPU stores the return address here
+            lateout("r11") _, // and the flags here, restoring them on return
+            options(nostack, preserves_flags),
+        );
+    }
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Like [`syscall3`], with five arguments.
+pub unsafe fn syscall5(
+    n: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+) -> Result<usize, Errno> {
+    let ret: usize;
+    // SAFETY: the caller passes arguments that are valid for call `n`.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") n => ret,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            in("r10") a3, // not rcx: the syscall instruction overwrites rcx
+            in("r8") a4,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack, preserves_flags),
+        );
+    }
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+// ANCHOR_END: syscall
+
+// ANCHOR: fork
+/// Makes a copy of this process. Returns 0 in the copy (the child) and the
+/// child's process id in the original (the parent).
+///
+/// x86_64 Linux still has the classic `fork` call: 0 in the child.
+pub fn fork() -> Result<usize, Errno> {
+    // SAFETY: the child resumes here with a copy of our memory and
+    // registers, as if it had made the call itself.
+    unsafe { syscall3(nr::FORK, 0, 0, 0) }
+}
+// ANCHOR_END: fork

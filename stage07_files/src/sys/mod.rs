@@ -1,0 +1,458 @@
+//! The system-call layer: the only place that talks to the kernel.
+//!
+//! Each supported target has one file with the same items in it: the entry
+//! point, the trap instruction wrapped as `syscall1`, the syscall numbers in
+//! `nr`, and the constants and struct layouts that differ between kernels
+//! (the two Linux files take theirs from `linux.rs`, which they share).
+//! This file picks that file once, here, and builds the calls the rest of
+//! the program uses on top of it.
+
+// ANCHOR: pick
+#[cfg(all(target_os = "macos", target_arch = "aarch64"))]
+#[path = "darwin_aarch64.rs"]
+mod arch;
+
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+#[path = "linux_aarch64.rs"]
+mod arch;
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[path = "linux_x86_64.rs"]
+mod arch;
+
+// What the two Linux targets share; each Linux `arch` re-exports it.
+#[cfg(target_os = "linux")]
+mod linux;
+
+#[cfg(not(any(
+    all(target_os = "macos", target_arch = "aarch64"),
+    all(target_os = "linux", target_arch = "aarch64"),
+    all(target_os = "linux", target_arch = "x86_64"),
+)))]
+compile_error!(
+    "unsupported target: the workbook runs on aarch64-apple-darwin, \
+     aarch64-unknown-linux-gnu and x86_64-unknown-linux-gnu"
+);
+// ANCHOR_END: pick
+
+// ANCHOR: exit
+/// Ends the process with `status`; the parent (your shell) reads it as `$?`.
+pub fn exit(status: u8) -> ! {
+    // SAFETY: exit takes a plain integer, and the kernel never returns from it.
+    unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
+}
+// ANCHOR_END: exit
+
+// ANCHOR: errno
+/// The error number a failed system call reports: positive, in the target's
+/// own numbering (see each `arch` file for how it comes back).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub usize);
+
+impl Errno {
+    /// The error's C name and a short description, for the errors these
+    /// programs can meet; `None` for any other number. The names are the
+    /// same everywhere, the numbers are not: each `arch` file has its own.
+    pub fn describe(self) -> Option<(&'static str, &'static str)> {
+        use arch::errno::*;
+        let known = [
+            (EPERM, "EPERM", "operation not permitted"),
+            (ENOENT, "ENOENT", "no such file or directory"),
+            (EIO, "EIO", "input/output error"),
+            (ENOTDIR, "ENOTDIR", "not a directory"),
+            (ELOOP, "ELOOP", "a symbolic link where none may be"),
+            (ENAMETOOLONG, "ENAMETOOLONG", "file name too long"),
+            (ENOSYS, "ENOSYS", "function not implemented"),
+            (ENOTSUP, "ENOTSUP", "operation not supported"),
+            (EINTR, "EINTR", "interrupted by a signal"),
+            (EBADF, "EBADF", "bad file descriptor"),
+            (ECHILD, "ECHILD", "no child processes"),
+            (ENOMEM, "ENOMEM", "out of memory"),
+            (EACCES, "EACCES", "permission denied"),
+            (EFAULT, "EFAULT", "bad address"),
+            (EINVAL, "EINVAL", "invalid argument"),
+            (ENFILE, "ENFILE", "too many open files in the system"),
+            (EMFILE, "EMFILE", "too many open files"),
+            (EPIPE, "EPIPE", "broken pipe"),
+            (EAGAIN, "EAGAIN", "resource temporarily unavailable"),
+            (ENOTSOCK, "ENOTSOCK", "not a socket"),
+            (EPROTONOSUPPORT, "EPROTONOSUPPORT", "protocol not supported"),
+            (EAFNOSUPPORT, "EAFNOSUPPORT", "address family not supported"),
+            (EADDRINUSE, "EADDRINUSE", "address in use"),
+            (EADDRNOTAVAIL, "EADDRNOTAVAIL", "address not available"),
+            (ECONNABORTED, "ECONNABORTED", "connection aborted"),
+            (ECONNRESET, "ECONNRESET", "connection reset by peer"),
+            (ENOBUFS, "ENOBUFS", "no buffer space available"),
+            (ENOTCONN, "ENOTCONN", "socket is not connected"),
+        ];
+        let (_, name, text) = known.into_iter().find(|&(n, _, _)| n == self.0)?;
+        Some((name, text))
+    }
+}
+// ANCHOR_END: errno
+
+// ANCHOR: write
+/// The three descriptors every Unix program starts with, opened for us by
+/// the shell: 0 is standard input, 1 standard output, 2 standard error.
+pub const STDIN: usize = 0;
+pub const STDOUT: usize = 1;
+pub const STDERR: usize = 2;
+
+/// Writes some of `bytes` to descriptor `fd` and returns how many it took.
+pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: write only reads `bytes.len()` bytes from `bytes`.
+    unsafe { arch::syscall3(arch::nr::WRITE, fd, bytes.as_ptr() as usize, bytes.len()) }
+}
+
+/// Writes all of `bytes`. The kernel may take fewer than asked (a full pipe,
+/// a slow terminal, a socket whose send buffer is full when a signal
+/// arrives), so keep going until none are left. A write that a signal
+/// interrupts before it took anything fails with EINTR: nothing was lost,
+/// so try again. This program installs no signal handler, so today no
+/// signal does that; one added later would.
+pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
+    while !bytes.is_empty() {
+        match write(fd, bytes) {
+            Ok(taken) => bytes = &bytes[taken..],
+            Err(Errno(errno::EINTR)) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: write
+
+// ANCHOR: read
+/// Reads at most `buf.len()` bytes from `fd` into `buf` and returns how many
+/// arrived; 0 means end of file.
+pub fn read(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: read writes at most `buf.len()` bytes into `buf`.
+    unsafe { arch::syscall3(arch::nr::READ, fd, buf.as_mut_ptr() as usize, buf.len()) }
+}
+
+/// Gives descriptor `fd` back to the kernel. Not retried on EINTR: on
+/// Linux the descriptor is gone even then, and a retry could close one
+/// that another part of the program has just opened.
+pub fn close(fd: usize) -> Result<(), Errno> {
+    // SAFETY: close takes a plain integer.
+    unsafe { arch::syscall3(arch::nr::CLOSE, fd, 0, 0) }.map(|_| ())
+}
+// ANCHOR_END: read
+
+// ANCHOR: socket
+use arch::Timeval;
+pub use arch::{SockaddrIn, sockaddr_in};
+
+/// A new TCP socket (a stream socket of the IPv4 family), not yet bound to
+/// any address.
+pub fn socket() -> Result<usize, Errno> {
+    // SAFETY: socket takes plain integers; 0 picks the family's stream
+    // protocol, TCP.
+    unsafe { arch::syscall3(arch::nr::SOCKET, arch::AF_INET, arch::SOCK_STREAM, 0) }
+}
+
+/// Lets `bind` reuse a port that an earlier run of the program still
+/// holds in TIME_WAIT, so a restarted server does not fail with "address
+/// in use" for a minute or more.
+pub fn set_reuse_addr(fd: usize) -> Result<(), Errno> {
+    let on: i32 = 1;
+    let (level, option) = (arch::SOL_SOCKET, arch::SO_REUSEADDR);
+    let (value, len) = (&on as *const i32 as usize, size_of::<i32>());
+    // SAFETY: setsockopt reads `len` bytes at `value`, the int `on`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+}
+
+// ANCHOR: receive_timeout
+/// Makes every read on socket `fd` give up with EAGAIN once `seconds`
+/// pass with no data, instead of waiting for ever. Each read gets the
+/// whole time afresh: this bounds a pause, not the whole conversation.
+pub fn set_receive_timeout(fd: usize, seconds: u32) -> Result<(), Errno> {
+    let limit = arch::timeval(seconds);
+    let (level, option) = (arch::SOL_SOCKET, arch::SO_RCVTIMEO);
+    let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
+    // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+}
+// ANCHOR_END: receive_timeout
+
+// ANCHOR: send_timeout
+/// Makes every write on socket `fd` give up with EAGAIN once `seconds`
+/// pass without the client taking any data: a client that stops reading
+/// would otherwise hold its worker for as long as it likes.
+pub fn set_send_timeout(fd: usize, seconds: u32) -> Result<(), Errno> {
+    let limit = arch::timeval(seconds);
+    let (level, option) = (arch::SOL_SOCKET, arch::SO_SNDTIMEO);
+    let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
+    // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+}
+// ANCHOR_END: send_timeout
+
+/// Gives socket `fd` the local address `addr`.
+pub fn bind(fd: usize, addr: &SockaddrIn) -> Result<(), Errno> {
+    let (ptr, len) = (addr as *const SockaddrIn as usize, size_of::<SockaddrIn>());
+    // SAFETY: bind reads `len` bytes at `ptr`, the struct `addr`.
+    unsafe { arch::syscall3(arch::nr::BIND, fd, ptr, len) }.map(|_| ())
+}
+
+/// Makes a bound socket passive: from now on the kernel completes TCP
+/// handshakes on its address by itself and queues up to `backlog` of
+/// these connections until the program accepts them.
+pub fn listen(fd: usize, backlog: usize) -> Result<(), Errno> {
+    // SAFETY: listen takes plain integers.
+    unsafe { arch::syscall3(arch::nr::LISTEN, fd, backlog, 0) }.map(|_| ())
+}
+
+/// The local address the kernel gave socket `fd`: with port 0, `bind`
+/// lets the kernel choose a free port, and this is how to learn which.
+pub fn getsockname(fd: usize) -> Result<SockaddrIn, Errno> {
+    let mut addr = sockaddr_in([0; 4], 0);
+    // In: the room we offer; out: the size of the address the kernel wrote.
+    let mut len = size_of::<SockaddrIn>() as u32;
+    let (ptr, len_ptr) = (
+        &mut addr as *mut SockaddrIn as usize,
+        &mut len as *mut u32 as usize,
+    );
+    // SAFETY: getsockname writes at most `len` bytes at `ptr` and a u32 at
+    // `len_ptr`, both ours and writable.
+    unsafe { arch::syscall3(arch::nr::GETSOCKNAME, fd, ptr, len_ptr) }?;
+    Ok(addr)
+}
+
+/// `struct sockaddr_in` is 16 bytes on every target; the kernels check it.
+const _: () = assert!(size_of::<SockaddrIn>() == 16);
+/// `struct timeval` is 16 bytes on every target too, though Darwin's
+/// microseconds take only 4 of them; both kernels refuse a shorter one.
+const _: () = assert!(size_of::<Timeval>() == 16);
+// ANCHOR_END: socket
+
+// ANCHOR: accept
+/// Takes the next connection from the queue of listening socket `fd`,
+/// waiting for one if it is empty. Returns a new descriptor for talking
+/// to that one client, and the client's address.
+pub fn accept(fd: usize) -> Result<(usize, SockaddrIn), Errno> {
+    let mut peer = sockaddr_in([0; 4], 0);
+    // In: the room we offer; out: the size of the address the kernel wrote.
+    let mut len = size_of::<SockaddrIn>() as u32;
+    let (ptr, len_ptr) = (
+        &mut peer as *mut SockaddrIn as usize,
+        &mut len as *mut u32 as usize,
+    );
+    // SAFETY: accept writes at most `len` bytes at `ptr` and a u32 at
+    // `len_ptr`, both ours and writable.
+    let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, fd, ptr, len_ptr) }?;
+    Ok((conn, peer))
+}
+// ANCHOR_END: accept
+
+// ANCHOR: processes
+pub use arch::{SIGPIPE, SIGTERM, errno, fork, ignore_signal, kill};
+
+/// How a child process ended, decoded from the status word `wait4` fills
+/// in. The encoding is the same on both kernels (xnu bsd/sys/wait.h;
+/// Linux include/uapi/linux/wait.h): the low 7 bits hold the signal that
+/// killed the child, or 0 if it exited, and then bits 8-15 its exit status.
+pub enum Ended {
+    Exited(u8),
+    Killed(u8),
+}
+
+/// Waits until any child of this process ends, and reaps it: the kernel
+/// keeps a dead child's pid and status (a "zombie") until its parent
+/// collects them here. Returns the child's pid and how it ended.
+pub fn wait_child() -> Result<(usize, Ended), Errno> {
+    let mut status: i32 = 0;
+    let any_child = -1isize as usize;
+    let status_ptr = &mut status as *mut i32 as usize;
+    // SAFETY: wait4 writes an int at `status_ptr`. Options 0: block until a
+    // child ends; a null rusage pointer: no resource usage wanted. wait4
+    // takes four arguments; the fifth register is ignored.
+    let pid = unsafe { arch::syscall5(arch::nr::WAIT4, any_child, status_ptr, 0, 0, 0) }?;
+    let ended = match status & 0x7f {
+        0 => Ended::Exited((status >> 8) as u8),
+        signal => Ended::Killed(signal as u8),
+    };
+    Ok((pid, ended))
+}
+// ANCHOR_END: processes
+
+// ANCHOR: c_str
+/// The bytes of a NUL-terminated C string, without the NUL.
+///
+/// # Safety
+/// `ptr` must point at a NUL-terminated string that outlives the program.
+pub unsafe fn c_str(ptr: *const u8) -> &'static [u8] {
+    // SAFETY: the caller promises a NUL-terminated string; the `len` bytes
+    // before its NUL are part of it.
+    unsafe { core::slice::from_raw_parts(ptr, crate::mem::strlen(ptr)) }
+}
+// ANCHOR_END: c_str
+
+// ANCHOR: open
+pub use arch::{PATH_MAX, Stat};
+
+/// The longest name of one path segment, in bytes, without its NUL:
+/// `NAME_MAX` on Linux (include/uapi/linux/limits.h) and macOS (xnu
+/// bsd/sys/syslimits.h).
+pub const NAME_MAX: usize = 255;
+
+/// Opens `name`, relative to the directory `dir`, for reading. `name` is
+/// copied into a buffer of ours to add the NUL the kernel looks for.
+fn openat(dir: usize, name: &[u8], flags: usize) -> Result<usize, Errno> {
+    let mut path = [0u8; PATH_MAX];
+    if name.len() >= path.len() {
+        return Err(Errno(errno::ENAMETOOLONG));
+    }
+    path[..name.len()].copy_from_slice(name);
+    let ptr = path.as_ptr() as usize;
+    // SAFETY: openat reads the NUL-terminated string at `ptr`; the mode
+    // argument only matters when creating a file.
+    unsafe { arch::syscall5(arch::nr::OPENAT, dir, ptr, flags, 0, 0) }
+}
+
+/// Opens the directory at `path`, relative to where the server runs: the
+/// document root. A symbolic link is followed here: whoever starts the
+/// server chooses this path, not a client.
+pub fn open_directory(path: &[u8]) -> Result<usize, Errno> {
+    openat(arch::AT_FDCWD, path, arch::O_DIRECTORY)
+}
+
+/// Opens `path`, made of segments separated by `/` (see path.rs), inside
+/// the directory `root`, one segment at a time: each `openat` is relative
+/// to the directory the previous one opened, and `O_NOFOLLOW` makes any
+/// segment that is a symbolic link fail with ELOOP. So no link is ever
+/// followed, anywhere in the path, and since path.rs lets no `..` through,
+/// nothing outside `root` can be reached. An empty path opens `root` itself.
+///
+/// Both kernels have a one-call way to say "no link anywhere": Darwin's
+/// `O_NOFOLLOW_ANY`, Linux's `openat2` with `RESOLVE_NO_SYMLINKS`. They
+/// differ, and each needs a recent kernel; this walk is the same on all
+/// three targets and costs an `openat` and a `close` per directory.
+///
+/// `O_NONBLOCK` keeps the open of a named pipe from waiting for a writer;
+/// it changes nothing for files and directories.
+pub fn open_beneath(root: usize, path: &[u8]) -> Result<usize, Errno> {
+    // A descriptor of our own for `root`, so that the loop may close every
+    // directory it leaves, the first one included.
+    let mut fd = openat(root, b".", arch::O_DIRECTORY)?;
+    for segment in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
+        if segment.len() > NAME_MAX {
+            let _ = close(fd);
+            return Err(Errno(errno::ENAMETOOLONG));
+        }
+        let next = openat(fd, segment, arch::O_NOFOLLOW | arch::O_NONBLOCK);
+        let _ = close(fd);
+        fd = next?;
+    }
+    Ok(fd)
+}
+// ANCHOR_END: open
+
+// ANCHOR: fstat
+/// The file types `st_mode & S_IFMT` tells apart, the same on every
+/// target (xnu bsd/sys/_types/_s_ifmt.h; Linux include/uapi/linux/stat.h).
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFREG: u32 = 0o100000;
+
+/// What the kernel knows about the open file `fd`. Asked of the
+/// descriptor, never of the path: the file opened is the file described,
+/// even if the path changes in between.
+pub fn fstat(fd: usize) -> Result<Stat, Errno> {
+    let mut stat = Stat::zeroed();
+    let ptr = &mut stat as *mut Stat as usize;
+    // SAFETY: fstat writes one `struct stat` of this target at `ptr`.
+    unsafe { arch::syscall3(arch::nr::FSTAT, fd, ptr, 0) }?;
+    Ok(stat)
+}
+// ANCHOR_END: fstat
+
+// ANCHOR: read_dir
+/// Entry types in `d_type`, the same on both kernels (xnu bsd/sys/dirent.h;
+/// Linux include/linux/fs_types.h). A file system that does not record
+/// types reports `DT_UNKNOWN` (0).
+pub const DT_DIR: u8 = 4;
+pub const DT_REG: u8 = 8;
+
+/// Calls `each` with the name and type of every entry of the directory
+/// `fd`, `.` and `..` included, in the order the file system keeps them.
+pub fn read_dir(fd: usize, each: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno> {
+    /// `d_reclen`, the length of a record, is a u16 at 16 on every target.
+    const D_RECLEN: usize = 16;
+    let mut buf = [0u8; 4096];
+    loop {
+        let filled = match arch::getdents(fd, &mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(filled) => filled,
+            Err(Errno(errno::EINTR)) => continue,
+            Err(err) => return Err(err),
+        };
+        let mut at = 0;
+        while at < filled {
+            let record = &buf[at..filled];
+            let len = match record.get(D_RECLEN..D_RECLEN + 2) {
+                Some(&[low, high]) => u16::from_ne_bytes([low, high]) as usize,
+                _ => return Err(Errno(errno::EIO)),
+            };
+            // A record too short for its name, or longer than what is
+            // left, would be a kernel bug; refuse rather than misread.
+            let Some(name) = record.get(arch::D_NAME..len) else {
+                return Err(Errno(errno::EIO));
+            };
+            let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+            each(&name[..end], record[arch::D_TYPE]);
+            at += len;
+        }
+    }
+}
+// ANCHOR_END: read_dir
+
+// ANCHOR: send_file
+/// Sends `count` bytes of `file`, from `offset` on, to the socket `sock`:
+/// with `sendfile`, which copies from the file to the socket inside the
+/// kernel, or, where the kernel refuses it for this file, with `pread`
+/// and `write` through a buffer of ours.
+pub fn send_file(sock: usize, file: usize, mut offset: u64, mut count: u64) -> Result<(), Errno> {
+    while count > 0 {
+        // At most 1 GiB per call: Linux sends at most 2 GiB - 4 KiB per call
+        // anyway (MAX_RW_COUNT), and the count must fit a usize.
+        let chunk = count.min(1 << 30) as usize;
+        match arch::sendfile(file, sock, offset, chunk) {
+            // The file is shorter than its size said: it shrank since.
+            Ok(0) => return Err(Errno(errno::EIO)),
+            Ok(sent) => {
+                offset += sent as u64;
+                count -= sent as u64;
+            }
+            Err(Errno(errno::EINTR)) => {}
+            // "Not for this file or this file system": copy by hand.
+            Err(Errno(errno::EINVAL | errno::ENOSYS | errno::ENOTSUP)) => {
+                return copy_file(sock, file, offset, count);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// What `send_file` falls back to: read a piece, write it, and again.
+fn copy_file(sock: usize, file: usize, mut offset: u64, mut count: u64) -> Result<(), Errno> {
+    let mut buf = [0u8; 16 * 1024];
+    while count > 0 {
+        let want = count.min(buf.len() as u64) as usize;
+        let ptr = buf.as_mut_ptr() as usize;
+        // SAFETY: pread writes at most `want` bytes at `ptr`, into `buf`.
+        let got =
+            match unsafe { arch::syscall5(arch::nr::PREAD, file, ptr, want, offset as usize, 0) } {
+                Ok(0) => return Err(Errno(errno::EIO)),
+                Ok(got) => got,
+                Err(Errno(errno::EINTR)) => continue,
+                Err(err) => return Err(err),
+            };
+        write_all(sock, &buf[..got])?;
+        offset += got as u64;
+        count -= got as u64;
+    }
+    Ok(())
+}
+// ANCHOR_END: send_file
