@@ -73,6 +73,7 @@ fn stage_pairs() -> Vec<(String, String)> {
 
 #[test]
 fn stage_diffs_are_fresh() {
+    let diffs = book_src().join("diffs");
     let fresh = stage_pairs()
         .into_iter()
         .map(|(old, new)| {
@@ -80,7 +81,17 @@ fn stage_diffs_are_fresh() {
             (format!("{new}.diff"), text)
         })
         .collect();
-    check_generated(&book_src().join("diffs"), ".diff", &fresh, BLESS);
+    check_generated(&diffs, ".diff", &fresh, BLESS);
+    // The same diffs one file at a time, in a folder per stage, for the
+    // chapters that show each section its own files: src/path.rs becomes
+    // diffs/stage07_files/src-path.rs.diff.
+    for (old, new) in stage_pairs() {
+        let fresh = diff::stage_file_diffs(workspace_root(), &old, &new)
+            .into_iter()
+            .map(|(file, text)| (format!("{}.diff", file.replace('/', "-")), text))
+            .collect();
+        check_generated(&diffs.join(&new), ".diff", &fresh, BLESS);
+    }
 }
 
 #[test]

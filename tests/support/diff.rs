@@ -15,25 +15,38 @@ const CONTEXT: usize = 3;
 /// `patch -p0` applies it inside a copy of the older stage. Files that are
 /// the same in both produce nothing; the `target/` folder is skipped.
 pub fn stage_diff(root: &Path, old_stage: &str, new_stage: &str) -> String {
+    stage_file_diffs(root, old_stage, new_stage)
+        .into_iter()
+        .map(|(_, diff)| diff)
+        .collect()
+}
+
+/// The same diff, one file at a time: each changed file's path (relative to
+/// the stage folder) and its part of [`stage_diff`], so that a chapter in
+/// several sections can show each section its own files.
+pub fn stage_file_diffs(root: &Path, old_stage: &str, new_stage: &str) -> Vec<(String, String)> {
     let (old_dir, new_dir) = (root.join(old_stage), root.join(new_stage));
     let files: BTreeSet<PathBuf> = files_in(&old_dir)
         .into_iter()
         .chain(files_in(&new_dir))
         .collect();
-    let mut out = String::new();
+    let mut diffs = Vec::new();
     for file in files {
         let name = file.to_str().expect("stage file names are UTF-8");
         let (old_path, new_path) = (old_dir.join(&file), new_dir.join(&file));
         // A missing file diffs as empty and is named /dev/null, as diff -N does.
         let label = |path: &Path| if path.exists() { name } else { "/dev/null" };
-        out += &unified(
+        let diff = unified(
             label(&old_path),
             label(&new_path),
             &read(&old_path),
             &read(&new_path),
         );
+        if !diff.is_empty() {
+            diffs.push((name.to_owned(), diff));
+        }
     }
-    out
+    diffs
 }
 
 /// Every file under `dir` except `target/`, relative to `dir`.
