@@ -388,17 +388,18 @@ fn rejects_bad_arguments_with_usage_and_status_2() {
     insta::assert_snapshot!(transcript(&out));
 }
 
-/// Runs `program` with `args` and returns its output, or `None`, with a
-/// message, if this machine does not have it.
-fn run_client(program: &str, args: &[&str]) -> Option<std::process::Output> {
-    match Command::new(program).args(args).output() {
-        Ok(out) => Some(out),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("skipped: {program} is not installed");
-            None
-        }
-        Err(e) => panic!("cannot run {program}: {e}"),
+/// Runs `program` with `args` and returns its output, or `None` if this
+/// machine does not have it (see `client_available`).
+fn run_client(program: &str, args: &[&str], test: &str) -> Option<std::process::Output> {
+    if !workbook_tests::client_available(program, test) {
+        return None;
     }
+    Some(
+        Command::new(program)
+            .args(args)
+            .output()
+            .expect("the client runs"),
+    )
 }
 
 /// Python's http.client: for each request, what it read. It checks what a
@@ -433,7 +434,11 @@ for method, path, *no_host in requests:
 fn python_http_client_reads_every_response() {
     let server = Server::start(STAGE, &["0"]);
     let port = server.port.to_string();
-    let Some(out) = run_client("python3", &["-c", PYTHON_CLIENT, &port]) else {
+    let Some(out) = run_client(
+        "python3",
+        &["-c", PYTHON_CLIENT, &port],
+        "python_http_client_reads_every_response",
+    ) else {
         return;
     };
     assert!(
@@ -468,7 +473,7 @@ fn curl_reads_every_response() {
         args.extend(options);
         let url = url(path);
         args.push(&url);
-        let Some(out) = run_client("curl", &args) else {
+        let Some(out) = run_client("curl", &args, "curl_reads_every_response") else {
             return;
         };
         assert!(

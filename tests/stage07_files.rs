@@ -720,23 +720,15 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
 /// server's log must show the page, its stylesheet and its image each
 /// fetched with 200. The screenshot is kept in target/ as an artifact.
 ///
-/// Without Chromium the test says it was skipped and passes, unless
-/// `WORKBOOK_REQUIRE_BROWSER` is set, as `.ci/run` sets it.
+/// Without Chromium (Debian's package `chromium`) the test says it was
+/// skipped and passes, unless `WORKBOOK_REQUIRE_CLIENTS` is set, as
+/// `.ci/run` sets it.
 #[test]
 fn a_browser_loads_the_demo_site() {
-    let Some(browser) = ["chromium", "chromium-browser"].into_iter().find(|name| {
-        std::process::Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok()
-    }) else {
-        assert!(
-            std::env::var_os("WORKBOOK_REQUIRE_BROWSER").is_none(),
-            "WORKBOOK_REQUIRE_BROWSER is set, but no chromium is installed"
-        );
-        eprintln!("skipped: no chromium on this machine (apt-get install chromium)");
+    let browser = "chromium";
+    if !workbook_tests::client_available(browser, "a_browser_loads_the_demo_site") {
         return;
-    };
+    }
     let root = workbook_tests::workspace_root();
     let www = root.join("www").display().to_string();
     let server = Server::start(STAGE, &["0", &www]);

@@ -13,6 +13,8 @@
 //! | `WORKBOOK_RUNNER` | command that runs a binary of that target, e.g.           |
 //! |                   | `qemu-aarch64` (split on spaces, the binary appended)     |
 //! | `WORKBOOK_BIN_DIR`| use the binaries in this folder instead of building them  |
+//! | `WORKBOOK_REQUIRE_CLIENTS` | a test that needs curl, Python or Chromium fails |
+//! |                   | when it is missing, instead of being skipped             |
 //!
 //! For example, Linux on aarch64 under qemu:
 //! `WORKBOOK_TARGET=aarch64-unknown-linux-gnu WORKBOOK_RUNNER=qemu-aarch64 cargo test`
@@ -596,6 +598,28 @@ pub mod proc {
     }
 }
 // ANCHOR_END: proc
+
+/// Whether `program` runs on this machine, for a test that needs a real
+/// client (curl, Python, a browser). Without it the test is skipped, and
+/// says so on the terminal even though cargo test captures what tests
+/// print (a direct write to stderr is not captured); with
+/// `WORKBOOK_REQUIRE_CLIENTS` set, as `.ci/run` sets it, the missing program
+/// fails the test instead.
+pub fn client_available(program: &str, test: &str) -> bool {
+    use std::io::Write;
+    if Command::new(program).arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("WORKBOOK_REQUIRE_CLIENTS").is_none(),
+        "WORKBOOK_REQUIRE_CLIENTS is set, but {program} is not installed"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "test {test}: skipped, {program} is not installed"
+    );
+    false
+}
 
 /// Polls `condition` until it holds or [`PATIENCE`] runs out: some states
 /// are reached a moment after what a test can observe, such as a worker
