@@ -525,3 +525,28 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
     server.stop_cleanly();
     pool.assert_gone();
 }
+
+/// A browser shows the home page, and a page that does not exist as the
+/// 404 page: headless Chromium (Debian's `chromium`) loads both, and the
+/// server's log shows each answered with its status. The screenshots are
+/// kept in target/artifacts. Without Chromium the test says it was skipped,
+/// unless `WORKBOOK_REQUIRE_CLIENTS` is set, as `.ci/run` sets it.
+#[test]
+fn a_browser_shows_the_home_page_and_the_404_page() {
+    let test = "a_browser_shows_the_home_page_and_the_404_page";
+    let server = Server::start(STAGE, &["0"]);
+    let url = |path: &str| format!("http://127.0.0.1:{}{path}", server.port);
+    if !workbook_tests::browse(&url("/"), "stage06_respond-home", test)
+        || !workbook_tests::browse(&url("/missing"), "stage06_respond-404", test)
+    {
+        return;
+    }
+    let log = server.stop_cleanly();
+    for asked in ["\"GET / HTTP/1.1\" 200", "\"GET /missing HTTP/1.1\" 404"] {
+        assert!(
+            log.iter().any(|line| line.ends_with(asked)),
+            "no {asked:?} in the log:\n{}",
+            log.join("\n")
+        );
+    }
+}

@@ -621,6 +621,50 @@ pub fn client_available(program: &str, test: &str) -> bool {
     false
 }
 
+/// Loads `url` in headless Chromium, as a person's browser would, and
+/// keeps a screenshot of it in target/artifacts/`name`.png. Returns false
+/// if the test was skipped for want of Chromium (see [`client_available`]).
+pub fn browse(url: &str, name: &str, test: &str) -> bool {
+    if !client_available("chromium", test) {
+        return false;
+    }
+    let artifacts = workspace_root().join("target/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let screenshot = artifacts.join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&screenshot);
+    // A fresh profile each time: nothing cached from an earlier run.
+    let profile =
+        std::env::temp_dir().join(format!("workbook-chromium-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            // Without these, Chromium reaches out to Google's servers.
+            "--disable-background-networking",
+            "--no-first-run",
+            "--window-size=1024,900",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", screenshot.display()))
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run chromium");
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        screenshot.metadata().is_ok_and(|m| m.len() > 0),
+        "no screenshot of {url}"
+    );
+    true
+}
+
 /// Polls `condition` until it holds or [`PATIENCE`] runs out: some states
 /// are reached a moment after what a test can observe, such as a worker
 /// forked after the supervisor's log line.
