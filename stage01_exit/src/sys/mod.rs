@@ -1,8 +1,8 @@
 //! The system-call layer: the only place that talks to the kernel.
 //!
 //! Each supported target has one file with the same items in it: the entry
-//! point, the trap instruction wrapped as `syscall1`, and the syscall
-//! numbers in `nr`. This file picks that file once, here, and builds the
+//! point, the trap instruction wrapped in `syscallN` functions, and the
+//! syscall numbers in `nr`. This file picks that file once, here, and builds the
 //! calls the rest of the program uses on top of it.
 
 // ANCHOR: pick

@@ -1,8 +1,8 @@
 //! The system-call layer: the only place that talks to the kernel.
 //!
 //! Each supported target has one file with the same items in it: the entry
-//! point, the trap instruction wrapped as `syscall1`, the syscall numbers in
-//! `nr`, and the constants and struct layouts that differ between kernels
+//! point, the trap instruction wrapped in `syscallN` functions, the syscall
+//! numbers in `nr`, and the constants and struct layouts that differ between kernels
 //! (the two Linux files take theirs from `linux.rs`, which they share).
 //! This file picks that file once, here, and builds the calls the rest of
 //! the program uses on top of it.

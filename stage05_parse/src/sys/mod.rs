@@ -1,8 +1,8 @@
 //! The system-call layer: the only place that talks to the kernel.
 //!
 //! Each supported target has one file with the same items in it: the entry
-//! point, the trap instruction wrapped as `syscall1`, the syscall numbers in
-//! `nr`, and the constants and struct layouts that differ between kernels
+//! point, the trap instruction wrapped in `syscallN` functions, the syscall
+//! numbers in `nr`, and the constants and struct layouts that differ between kernels
 //! (the two Linux files take theirs from `linux.rs`, which they share).
 //! This file picks that file once, here, and builds the calls the rest of
 //! the program uses on top of it.
@@ -224,7 +224,8 @@ pub use arch::{SIGPIPE, SIGTERM, errno, fork, ignore_signal, kill};
 
 /// How a child process ended, decoded from the status word `wait4` fills
 /// in. The encoding is the same on both kernels (xnu bsd/sys/wait.h;
-/// Linux include/uapi/linux/wait.h): the low 7 bits hold the signal that
+/// Linux kernel/exit.c, `do_group_exit((code & 0xff) << 8)`, and
+/// kernel/signal.c for a signal): the low 7 bits hold the signal that
 /// killed the child, or 0 if it exited, and then bits 8-15 its exit status.
 pub enum Ended {
     Exited(u8),

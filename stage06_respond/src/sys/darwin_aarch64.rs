@@ -131,13 +131,21 @@ struct SigAction {
     sa_flags: i32,
 }
 
+const _: () = assert!(size_of::<SigAction>() == 24);
+
+/// `SA_VALIDATE_SIGRETURN_FROM_SIGTRAMP` (bsd/sys/signal.h): the first
+/// `sigaction` of a process decides whether xnu checks the token a signal
+/// handler returns with (bsd/kern/kern_sig.c). libSystem always sets it,
+/// so we do too, and keep that check on for the process.
+const SA_VALIDATE_SIGRETURN_FROM_SIGTRAMP: i32 = 0x400;
+
 /// Tells the kernel to discard signal `sig` instead of delivering it.
 pub fn ignore_signal(sig: usize) -> Result<(), Errno> {
     let action = SigAction {
         sa_handler: SIG_IGN,
         sa_tramp: 0,
         sa_mask: 0,
-        sa_flags: 0,
+        sa_flags: SA_VALIDATE_SIGRETURN_FROM_SIGTRAMP,
     };
     let new = &action as *const SigAction as usize;
     // SAFETY: sigaction reads the 24-byte struct at `new`; a null third

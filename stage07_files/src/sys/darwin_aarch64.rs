@@ -148,7 +148,8 @@ pub struct Stat {
     _dev: i32,
     /// `mode_t` is 16 bits on Darwin (bsd/sys/_types.h).
     st_mode: u16,
-    /// st_nlink, st_ino, st_uid, st_gid, st_rdev, st_atimespec.
+    /// st_nlink, st_ino, st_uid, st_gid, st_rdev, 4 bytes of padding,
+    /// st_atimespec.
     _before_mtime: [u8; 42],
     /// `st_mtimespec.tv_sec`: the last change of the contents.
     st_mtime: i64,
@@ -223,9 +224,10 @@ pub fn getdents(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
 /// xnu's `sendfile(fd, s, offset, len, hdtr, flags)` (bsd/kern/uipc_syscalls.c)
 /// takes the file first and the socket second, the offset by value and the
 /// length through a pointer: in, how much to send; out, how much went. It
-/// returns 0, not a count, and it writes the count back even when it fails
-/// part way (a timeout, a signal): bytes that went are reported as sent,
-/// and the error comes back on the next call. Six arguments, so it has a
+/// returns 0, not a count, and it writes the count back whenever it fails
+/// too, 0 if nothing went: every error path ends at its `done:` label. So
+/// bytes that went before a timeout or a signal are reported as sent, and
+/// the error comes back on the next call. Six arguments, so it has a
 /// trap of its own: `hdtr` (headers to send first) is null, `flags` 0.
 pub fn sendfile(file: usize, sock: usize, offset: u64, count: usize) -> Result<usize, Errno> {
     let mut len = count as i64;
@@ -273,13 +275,21 @@ struct SigAction {
     sa_flags: i32,
 }
 
+const _: () = assert!(size_of::<SigAction>() == 24);
+
+/// `SA_VALIDATE_SIGRETURN_FROM_SIGTRAMP` (bsd/sys/signal.h): the first
+/// `sigaction` of a process decides whether xnu checks the token a signal
+/// handler returns with (bsd/kern/kern_sig.c). libSystem always sets it,
+/// so we do too, and keep that check on for the process.
+const SA_VALIDATE_SIGRETURN_FROM_SIGTRAMP: i32 = 0x400;
+
 /// Tells the kernel to discard signal `sig` instead of delivering it.
 pub fn ignore_signal(sig: usize) -> Result<(), Errno> {
     let action = SigAction {
         sa_handler: SIG_IGN,
         sa_tramp: 0,
         sa_mask: 0,
-        sa_flags: 0,
+        sa_flags: SA_VALIDATE_SIGRETURN_FROM_SIGTRAMP,
     };
     let new = &action as *const SigAction as usize;
     // SAFETY: sigaction reads the 24-byte struct at `new`; a null third

@@ -127,6 +127,8 @@ struct SigAction {
     sa_mask: u64,
 }
 
+const _: () = assert!(size_of::<SigAction>() == 32);
+
 /// Tells the kernel to discard signal `sig` instead of delivering it.
 pub fn ignore_signal(sig: usize) -> Result<(), Errno> {
     let action = SigAction {

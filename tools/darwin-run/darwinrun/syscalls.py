@@ -1271,26 +1271,37 @@ def sys_sendfile(s, c):
                                                c.size(4), c.int(5))
     c.show(fd, sock, offset, strace.pointer(len_at), strace.pointer(hdtr_at), flags)
     try:
-        st = os.fstat(fd)
-    except OSError as e:
-        raise Fail(xnu.darwin_errno(e.errno)) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise Fail(xnu.E["ENOTSUP"])
-    if libc_fcntl(fd, fcntl.F_GETFL, 0) & 3 == os.O_WRONLY:
-        raise Fail(xnu.E["EBADF"])
-    kind = ctypes.c_int()
-    size = ctypes.c_uint(4)
-    if libc_getsockopt(sock, socket.SOL_SOCKET, socket.SO_TYPE, ctypes.byref(kind),
-                       ctypes.byref(size)) == -1:
-        raise Fail(xnu.darwin_errno(ctypes.get_errno(), True))
-    if kind.value != socket.SOCK_STREAM:
-        raise Fail(xnu.E["EINVAL"])
-    peer = ctypes.create_string_buffer(128)
-    peer_len = ctypes.c_uint(128)
-    if libc_getpeername(sock, peer, ctypes.byref(peer_len)) == -1:
-        raise Fail(xnu.E["ENOTCONN"])
-    if offset < 0 or flags != 0 or not len_at:
-        raise Fail(xnu.E["EINVAL"])
+        try:
+            st = os.fstat(fd)
+        except OSError as e:
+            raise Fail(xnu.darwin_errno(e.errno)) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise Fail(xnu.E["ENOTSUP"])
+        if libc_fcntl(fd, fcntl.F_GETFL, 0) & 3 == os.O_WRONLY:
+            raise Fail(xnu.E["EBADF"])
+        kind = ctypes.c_int()
+        size = ctypes.c_uint(4)
+        if libc_getsockopt(sock, socket.SOL_SOCKET, socket.SO_TYPE, ctypes.byref(kind),
+                           ctypes.byref(size)) == -1:
+            raise Fail(xnu.darwin_errno(ctypes.get_errno(), True))
+        if kind.value != socket.SOCK_STREAM:
+            raise Fail(xnu.E["EINVAL"])
+        peer = ctypes.create_string_buffer(128)
+        peer_len = ctypes.c_uint(128)
+        if libc_getpeername(sock, peer, ctypes.byref(peer_len)) == -1:
+            raise Fail(xnu.E["ENOTCONN"])
+        if offset < 0 or flags != 0 or not len_at:
+            raise Fail(xnu.E["EINVAL"])
+    except Fail:
+        # Every failure in xnu goes through `done:`, which copies the count
+        # sent so far (0 here) out to *len whenever len is not null; a
+        # failed copyout there is ignored (bsd/kern/uipc_syscalls.c).
+        if len_at:
+            try:
+                s.write(len_at, struct.pack("<q", 0))
+            except Fail:
+                pass
+        raise
     (wanted,) = struct.unpack("<q", s.read(len_at, 8))
     s.writable(len_at, 8)
     headers, trailers = [], []

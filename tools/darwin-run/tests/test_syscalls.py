@@ -300,6 +300,7 @@ class Sockets(unittest.TestCase):
                     + call(READ, "x20", "buf", 100) + call(WRITE, 2, "buf", 8)
                     + call(SENDFILE, "x22", "x21", 0, 0, 0, 0)
                     + call(SENDFILE, "x21", "x22", 0, "len", 0, 0)
+                    + call(WRITE, 2, "len", 8)
                     + call(SENDFILE, "x22", "x19", 0, "len", 0, 0))
             extra = self.extra() + data("path", f.name) + ".p2align 3\nlen: .quad 0\n"
             out = run(build("sendfile", body, extra), strict=True)
@@ -307,7 +308,9 @@ class Sockets(unittest.TestCase):
         self.assertEqual(rec[9], ok(0))  # returns 0, not a count
         self.assertEqual(struct.unpack_from("<q", out.stderr, 16)[0], 8)  # *len = bytes sent
         self.assertEqual(out.stderr[24:32], b"23456789")
-        self.assertEqual(rec[13:], [err(EINVAL), err(ENOTSUP), err(ENOTCONN)])
+        self.assertEqual(rec[13:], [err(EINVAL), err(ENOTSUP), ok(8), err(ENOTCONN)])
+        # A failure before anything is sent still writes *len back: 0.
+        self.assertEqual(struct.unpack_from("<q", out.stderr, 32)[0], 0)
 
     def test_poll_reports_darwin_bits(self):
         body = (call(PIPE, keep="x19", keep1="x20")
