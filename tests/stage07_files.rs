@@ -200,7 +200,7 @@ fn every_content_type_in_the_table() {
         "jpg", "jpeg", "gif", "svg", "ico", "webp", "avif", "bmp", "tiff", "apng", "woff", "woff2",
         "ttf", "otf", "pdf", "doc", "docx", "epub", "rtf", "mp4", "webm", "mkv", "avi", "mov",
         "mp3", "ogg", "wav", "flac", "aac", "m4a", "opus", "zip", "gz", "tar", "7z", "bz2", "rar",
-        "unknown", "JPG", "Html",
+        "md", "tif", "unknown", "JPG", "Html",
     ];
     for ext in extensions {
         site.file(&format!("f.{ext}"), ext);

@@ -8,9 +8,9 @@
 use crate::date;
 
 // ANCHOR: etag
-/// An entity tag: `"SIZE-MTIME"`, both in hex, as nginx makes them. It
-/// changes whenever the file's size or modification time does, which is
-/// what "the file changed" means to a static server. Two versions written
+/// An entity tag: `"SIZE-MTIME"`, both in hex, like nginx's (which puts
+/// the time first). It changes whenever the file's size or modification
+/// time does, which is what "the file changed" means to a static server. Two versions written
 /// within the same second with the same size would share a tag; that is
 /// the price of not reading the file to hash it.
 pub struct ETag {
