@@ -7,8 +7,8 @@ use std::io::Write;
 use std::net::Shutdown;
 use std::process::Stdio;
 use workbook_tests::{
-    Server, answer, assert_content_length_matches, connect, exchange, redact, reset_on_close,
-    shown, stage, transcript,
+    Server, answer, answer_ending_cleanly, assert_content_length_matches, connect, exchange,
+    redact, reset_on_close, shown, stage, transcript,
 };
 
 const STAGE: &str = "stage05_parse";
@@ -178,6 +178,43 @@ fn refuses_64_kib_of_header_and_serves_the_next_client() {
     insta::assert_snapshot!(shown(&response));
     let next = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
     assert!(next.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", shown(&next));
+    server.stop_cleanly();
+}
+
+/// Requests the server answers before reading all of them: a head too
+/// large, content on a GET, a POST body it ignores, each 64 KiB. Had the
+/// worker closed with the rest unread, the kernel would have reset the
+/// connection, and a client could lose its answer; lingering, the worker
+/// ends it with FIN, and the client reads the whole answer and then a
+/// clean end of file.
+#[test]
+fn ends_the_connection_cleanly_with_the_request_unread() {
+    let server = Server::start(STAGE, &["0"]);
+    let filler = "a".repeat(64 * 1024);
+    let requests = [
+        format!("GET / HTTP/1.1\r\nHost: x\r\nX-Filler: {filler}\r\n\r\n"),
+        format!("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n{filler}"),
+        format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n{filler}"),
+    ];
+    let mut statuses = Vec::new();
+    for request in requests {
+        let mut stream = connect(server.port);
+        // All of it before reading, as a client sends a body before it
+        // looks for an answer.
+        stream.write_all(request.as_bytes()).unwrap();
+        let response = answer_ending_cleanly(stream);
+        assert_content_length_matches(&response);
+        let status_line = response.split(|&b| b == b'\r').next().unwrap();
+        statuses.push(String::from_utf8_lossy(status_line).into_owned());
+    }
+    assert_eq!(
+        statuses,
+        [
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "HTTP/1.1 413 Content Too Large",
+            "HTTP/1.1 200 OK",
+        ]
+    );
     server.stop_cleanly();
 }
 

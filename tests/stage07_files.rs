@@ -165,6 +165,25 @@ fn get(port: u16, target: &str) -> Response {
 
 // ANCHOR_END: http
 
+/// As since stage 05, a worker that answers before it has read the whole
+/// request (here 431 to a head of 64 KiB) reads the rest before closing:
+/// the client gets the whole answer and then a clean end, not a reset.
+#[test]
+fn ends_the_connection_cleanly_with_the_request_unread() {
+    let site = small_site("linger");
+    let server = site.start(&[]);
+    let filler = format!("X-Filler: {}\r\n", "a".repeat(64 * 1024));
+    let mut client = connect(server.port);
+    client.write_all(&request("GET", "/", &filler)).unwrap();
+    let response = workbook_tests::answer_ending_cleanly(client);
+    assert!(
+        response.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+    server.stop_cleanly();
+}
+
 #[test]
 fn serves_files_with_their_types() {
     let site = small_site("types");

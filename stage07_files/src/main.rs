@@ -63,6 +63,12 @@ const WORKERS: usize = 16;
 /// How much of a request target the log shows: a log line must fit in a
 /// `Line`, and a target may be 4 KiB long.
 const LOGGED_TARGET: usize = 128;
+/// How many bytes a worker reads and throws away, at most, after its
+/// answer, while the client finishes sending (see `close_lingering`).
+/// Enough for what a client may have in flight when it reads the answer
+/// (the socket buffers on both sides, some hundreds of KiB by default);
+/// a client that sends more than this is cut off with a reset after all.
+const LINGER_LIMIT: usize = 1024 * 1024;
 
 /// What every worker needs besides the listening socket.
 #[derive(Clone, Copy)]
@@ -310,7 +316,7 @@ fn work(listener: usize, port: u16, config: Config) -> ! {
         let _ = sys::write_all(sys::STDOUT, log.push(b"\n").as_bytes());
         // Between clients a worker holds only the listener and the
         // document root.
-        let _ = sys::close(conn);
+        close_lingering(conn);
     }
 }
 
@@ -367,6 +373,33 @@ fn serve(conn: usize, config: Config, log: &mut Line) {
     log.push_decimal(status.0 as usize);
 }
 // ANCHOR_END: work
+
+// ANCHOR: linger
+/// Closes a connection without losing the answer: a "lingering close".
+/// Closing a socket with bytes in it that nobody read (the rest of a head
+/// too large, content the server ignores) makes the kernel reset the
+/// connection (RST) instead of ending it (FIN), and a reset can reach the
+/// client before it has read the answer, which it then loses. So the
+/// worker ends its side first (FIN, after the answer), then reads and
+/// throws away what the client still sends, until the client ends its
+/// side too, goes quiet for the receive timeout, the connection breaks,
+/// or `LINGER_LIMIT` bytes have come. Only then does it close.
+fn close_lingering(conn: usize) {
+    if sys::shutdown_write(conn).is_ok() {
+        let mut discard = [0u8; 4096];
+        let mut left = LINGER_LIMIT;
+        while left > 0 {
+            match sys::read(conn, &mut discard) {
+                Ok(0) => break,
+                Ok(n) => left = left.saturating_sub(n),
+                Err(sys::Errno(sys::errno::EINTR)) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    let _ = sys::close(conn);
+}
+// ANCHOR_END: linger
 
 // ANCHOR: receive
 /// Why a connection ended with no request to answer.

@@ -373,6 +373,19 @@ pub fn answer(mut stream: std::net::TcpStream) -> Vec<u8> {
     answer
 }
 
+/// Everything the server sends, which must end in a clean end of file:
+/// unlike [`answer`], a reset here fails the test. From stage 05 on, a
+/// server that answers before reading the whole request must still end
+/// the connection with FIN, or a client could lose the answer.
+pub fn answer_ending_cleanly(mut stream: std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .unwrap_or_else(|e| panic!("reading the answer: {e}, after {} bytes", answer.len()));
+    answer
+}
+
 /// Sends `request` in one write and returns the answer. The write may fail
 /// once the server has answered and closed before reading everything.
 pub fn exchange(port: u16, request: &[u8]) -> Vec<u8> {

@@ -27,6 +27,7 @@ pub mod nr {
     pub const BIND: usize = 104;
     pub const SETSOCKOPT: usize = 105;
     pub const LISTEN: usize = 106;
+    pub const SHUTDOWN: usize = 134;
 }
 // ANCHOR_END: nr
 
@@ -39,6 +40,9 @@ pub const SOL_SOCKET: usize = 0xffff;
 pub const SO_REUSEADDR: usize = 0x0004;
 /// Takes the `struct timeval` below.
 pub const SO_RCVTIMEO: usize = 0x1006;
+/// What `shutdown` ends: the sending half (`SHUT_RD` 0 would end the
+/// receiving half, `SHUT_RDWR` 2 both).
+pub const SHUT_WR: usize = 1;
 
 /// Error numbers, from xnu bsd/sys/errno.h. The BSD numbering: the
 /// networking errors differ from Linux's.

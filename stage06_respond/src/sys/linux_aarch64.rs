@@ -24,6 +24,7 @@ pub mod nr {
     pub const ACCEPT: usize = 202;
     pub const GETSOCKNAME: usize = 204;
     pub const SETSOCKOPT: usize = 208;
+    pub const SHUTDOWN: usize = 210;
     pub const CLONE: usize = 220;
     pub const WAIT4: usize = 260;
 }

@@ -16,6 +16,7 @@ pub mod nr {
     pub const RT_SIGACTION: usize = 13;
     pub const SOCKET: usize = 41;
     pub const ACCEPT: usize = 43;
+    pub const SHUTDOWN: usize = 48;
     pub const BIND: usize = 49;
     pub const LISTEN: usize = 50;
     pub const GETSOCKNAME: usize = 51;

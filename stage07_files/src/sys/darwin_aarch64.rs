@@ -27,6 +27,7 @@ pub mod nr {
     pub const BIND: usize = 104;
     pub const SETSOCKOPT: usize = 105;
     pub const LISTEN: usize = 106;
+    pub const SHUTDOWN: usize = 134;
     pub const PREAD: usize = 153;
     /// File first, socket second: see [`super::sendfile`].
     pub const SENDFILE: usize = 337;
@@ -48,6 +49,9 @@ pub const SOL_SOCKET: usize = 0xffff;
 pub const SO_REUSEADDR: usize = 0x0004;
 /// Takes the `struct timeval` below.
 pub const SO_RCVTIMEO: usize = 0x1006;
+/// What `shutdown` ends: the sending half (`SHUT_RD` 0 would end the
+/// receiving half, `SHUT_RDWR` 2 both).
+pub const SHUT_WR: usize = 1;
 pub const SO_SNDTIMEO: usize = 0x1005;
 
 /// `open` flags, from xnu bsd/sys/fcntl.h. `O_RDONLY` is 0 everywhere.

@@ -17,6 +17,9 @@ pub const SO_REUSEADDR: usize = 2;
 /// `SO_RCVTIMEO_OLD`, which `SO_RCVTIMEO` means where `long` is 64 bits:
 /// it takes the `struct timeval` below.
 pub const SO_RCVTIMEO: usize = 20;
+/// What `shutdown` ends: the sending half (`enum sock_shutdown_cmd`,
+/// include/linux/net.h: `SHUT_RD` 0, `SHUT_WR` 1, `SHUT_RDWR` 2).
+pub const SHUT_WR: usize = 1;
 /// `SO_SNDTIMEO_OLD`, the same way.
 pub const SO_SNDTIMEO: usize = 21;
 

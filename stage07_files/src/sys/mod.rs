@@ -245,6 +245,17 @@ pub fn accept(fd: usize) -> Result<(usize, SockaddrIn), Errno> {
 }
 // ANCHOR_END: accept
 
+// ANCHOR: shutdown
+/// Ends the sending half of connected socket `fd`: once what was written
+/// before has gone out, the kernel sends FIN, and the peer's reads return
+/// end of file. The socket can still receive, and stays open until closed.
+pub fn shutdown_write(fd: usize) -> Result<(), Errno> {
+    // SAFETY: shutdown takes plain integers; it has two, so the third
+    // register is ignored.
+    unsafe { arch::syscall3(arch::nr::SHUTDOWN, fd, arch::SHUT_WR, 0) }.map(|_| ())
+}
+// ANCHOR_END: shutdown
+
 // ANCHOR: processes
 pub use arch::{SIGPIPE, SIGTERM, errno, fork, ignore_signal, kill};
 
