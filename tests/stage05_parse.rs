@@ -5,10 +5,9 @@
 
 use std::io::Write;
 use std::net::Shutdown;
-use std::process::Stdio;
 use workbook_tests::{
     Server, answer, answer_ending_cleanly, assert_content_length_matches, connect, exchange,
-    redact, reset_on_close, shown, stage, transcript,
+    redact, reset_on_close, runs_report, send_byte_by_byte, send_cut_short, shown, shown_request,
 };
 
 const STAGE: &str = "stage05_parse";
@@ -101,15 +100,7 @@ fn answers_each_request_of_the_corpus() {
         let response = exchange(server.port, &case.request);
         assert!(!response.is_empty(), "no answer to {:?}", case.name);
         assert_content_length_matches(&response);
-        let request = if case.request.len() > 200 {
-            format!(
-                "{}... ({} bytes in all)\n",
-                shown(&case.request[..60]).trim_end(),
-                case.request.len()
-            )
-        } else {
-            shown(&case.request)
-        };
+        let request = shown_request(&case.request);
         report += &format!("## {}\n{request}--\n{}\n", case.name, shown(&response));
     }
     let logged = server.stop_cleanly();
@@ -122,13 +113,10 @@ fn reads_a_request_that_arrives_one_byte_at_a_time() {
     let server = Server::start(STAGE, &["0"]);
     let request = b"GET /slow HTTP/1.1\r\nHost: x\r\nUser-Agent: one byte at a time\r\n\r\n";
     let whole = exchange(server.port, request);
-    let mut stream = connect(server.port);
-    for byte in request {
-        stream.write_all(&[*byte]).unwrap();
-        // A pause, so that the bytes travel in separate segments.
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    assert_eq!(shown(&answer(stream)), shown(&whole));
+    assert_eq!(
+        shown(&send_byte_by_byte(server.port, request)),
+        shown(&whole)
+    );
     insta::assert_snapshot!(shown(&whole));
     server.stop_cleanly();
 }
@@ -136,11 +124,9 @@ fn reads_a_request_that_arrives_one_byte_at_a_time() {
 #[test]
 fn refuses_a_request_cut_short() {
     let server = Server::start(STAGE, &["0"]);
-    let mut stream = connect(server.port);
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
     // End of file before the empty line that ends the head.
-    stream.shutdown(Shutdown::Write).unwrap();
-    insta::assert_snapshot!(shown(&answer(stream)));
+    let response = send_cut_short(server.port, b"GET / HTTP/1.1\r\nHost: x\r\n");
+    insta::assert_snapshot!(shown(&response));
     server.stop_cleanly();
 }
 
@@ -242,21 +228,8 @@ fn logs_the_request_line_and_the_status() {
 
 #[test]
 fn rejects_bad_arguments_with_usage_and_status_2() {
-    let mut report = String::new();
-    for args in [
-        &["0", "0"][..],
-        &["0", "abc"],
-        &["0", "3601"],
-        &["0", "1", "x"],
-    ] {
-        let out = stage(STAGE)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        report += &format!("$ {STAGE} {}\n{}\n", args.join(" "), transcript(&out));
-    }
-    insta::assert_snapshot!(report);
+    let runs: &[&[&str]] = &[&["0", "0"], &["0", "abc"], &["0", "3601"], &["0", "1", "x"]];
+    insta::assert_snapshot!(runs_report(STAGE, runs));
 }
 
 /// After every kind of client, each worker holds what it held before (the

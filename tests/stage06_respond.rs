@@ -9,8 +9,8 @@ use std::io::Write;
 use std::net::Shutdown;
 use std::process::{Command, Stdio};
 use workbook_tests::{
-    Server, answer, answer_ending_cleanly, connect, exchange, redact, reset_on_close, shown, stage,
-    transcript,
+    Server, answer, answer_ending_cleanly, connect, exchange, redact, reset_on_close,
+    send_byte_by_byte, send_cut_short, shown, shown_request, stage, transcript,
 };
 
 const STAGE: &str = "stage06_respond";
@@ -245,15 +245,7 @@ fn answers(cases: Vec<Case>) -> String {
     for case in &cases {
         let response = exchange(server.port, &case.request);
         check_response(&response, is_head(&case.request));
-        let request = if case.request.len() > 200 {
-            format!(
-                "{}... ({} bytes in all)\n",
-                shown(&case.request[..60]).trim_end(),
-                case.request.len()
-            )
-        } else {
-            shown(&case.request)
-        };
+        let request = shown_request(&case.request);
         report += &format!("## {}\n{request}--\n{}\n", case.name, shown(&response));
     }
     let logged = server.stop_cleanly();
@@ -294,13 +286,10 @@ fn reads_a_request_that_arrives_one_byte_at_a_time() {
     let server = Server::start(STAGE, &["0"]);
     let request = b"GET /echo HTTP/1.1\r\nHost: x\r\nUser-Agent: one byte at a time\r\n\r\n";
     let whole = exchange(server.port, request);
-    let mut stream = connect(server.port);
-    for byte in request {
-        stream.write_all(&[*byte]).unwrap();
-        // A pause, so that the bytes travel in separate segments.
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    assert_eq!(shown(&answer(stream)), shown(&whole));
+    assert_eq!(
+        shown(&send_byte_by_byte(server.port, request)),
+        shown(&whole)
+    );
     insta::assert_snapshot!(shown(&whole));
     server.stop_cleanly();
 }
@@ -308,11 +297,8 @@ fn reads_a_request_that_arrives_one_byte_at_a_time() {
 #[test]
 fn refuses_a_request_cut_short() {
     let server = Server::start(STAGE, &["0"]);
-    let mut stream = connect(server.port);
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
     // End of file before the empty line that ends the head.
-    stream.shutdown(Shutdown::Write).unwrap();
-    let response = answer(stream);
+    let response = send_cut_short(server.port, b"GET / HTTP/1.1\r\nHost: x\r\n");
     check_response(&response, false);
     insta::assert_snapshot!(shown(&response));
     server.stop_cleanly();

@@ -5,8 +5,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use workbook_tests::{Server, connect, reset_on_close, stage, transcript};
+use workbook_tests::{Server, connect, reset_on_close, runs_report};
 
 const STAGE: &str = "stage07_files";
 /// The pool size the stage is built with (`WORKERS` in its main.rs).
@@ -672,21 +671,13 @@ fn survives_a_client_that_leaves_half_way() {
 
 #[test]
 fn rejects_bad_arguments_and_a_missing_docroot() {
-    let mut report = String::new();
-    for args in [
-        &["0", "/nonexistent/docroot"][..],
+    let runs: &[&[&str]] = &[
+        &["0", "/nonexistent/docroot"],
         &["0", "/etc/passwd"],
         &["x"],
         &["0", ".", "0"],
-    ] {
-        let out = stage(STAGE)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        report += &format!("$ {STAGE} {}\n{}\n", args.join(" "), transcript(&out));
-    }
-    insta::assert_snapshot!(report);
+    ];
+    insta::assert_snapshot!(runs_report(STAGE, runs));
 }
 
 /// After files, listings, errors, ranges, half-read big files and

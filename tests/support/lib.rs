@@ -166,6 +166,22 @@ pub fn stage(stage: &str) -> Command {
     command
 }
 
+/// Runs `stage_name` once for each list of arguments, with standard input
+/// closed, and reports each run as a shell would show it, for a snapshot
+/// of how the stage answers bad arguments.
+pub fn runs_report(stage_name: &str, arg_lists: &[&[&str]]) -> String {
+    let mut report = String::new();
+    for args in arg_lists {
+        let out = stage(stage_name)
+            .args(*args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        report += &format!("$ {stage_name} {}\n{}\n", args.join(" "), transcript(&out));
+    }
+    report
+}
+
 /// Like [`stage`], but started through `sh` with standard output closed,
 /// as `stage02_write hi >&-` does in a shell.
 pub fn stage_with_stdout_closed(stage_name: &str, args: &[&str]) -> Command {
@@ -413,6 +429,43 @@ pub fn shown(bytes: &[u8]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// Sends `request` one byte at a time, each in a TCP segment of its own,
+/// and returns the answer: the server must put the pieces together.
+pub fn send_byte_by_byte(port: u16, request: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut stream = connect(port);
+    for byte in request {
+        stream.write_all(&[*byte]).unwrap();
+        // A pause, so that the bytes travel in separate segments.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    answer(stream)
+}
+
+/// Sends `head` and then ends the connection's sending side, as a client
+/// that gives up before the empty line does, and returns the answer.
+pub fn send_cut_short(port: u16, head: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut stream = connect(port);
+    stream.write_all(head).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    answer(stream)
+}
+
+/// A request as a report shows it: like [`shown`], but a long one cut to
+/// its first 60 bytes and its length.
+pub fn shown_request(request: &[u8]) -> String {
+    if request.len() > 200 {
+        format!(
+            "{}... ({} bytes in all)\n",
+            shown(&request[..60]).trim_end(),
+            request.len()
+        )
+    } else {
+        shown(request)
+    }
 }
 
 /// Checks that `Content-Length` counts the body after the headers.
