@@ -8,7 +8,9 @@
 //!
 //! Every access is volatile: it keeps LLVM from recognising a loop as "a
 //! memcpy" and compiling it into a call to the very function it is in.
-//! Speed does not matter for the few small copies these programs make.
+//! For the same reason no routine calls another: LLVM may rewrite such a
+//! call into a call to the caller itself (see `bzero`). Speed does not
+//! matter for the few small copies these programs make.
 
 // ANCHOR: memcpy
 #[unsafe(no_mangle)]
@@ -24,17 +26,20 @@ unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 
 
 #[unsafe(no_mangle)]
 unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // Copy in the direction that never overwrites a source byte not yet read.
     if (dest as usize) <= (src as usize) {
-        // SAFETY: copying forwards never overwrites a source byte not yet read.
-        unsafe { memcpy(dest, src, n) }
-    } else {
-        for i in (0..n).rev() {
-            // SAFETY: as for memcpy, and copying backwards is safe when dest
-            // starts after src.
+        for i in 0..n {
+            // SAFETY: the caller promises n readable bytes at src and n
+            // writable ones at dest, which may overlap.
             unsafe { dest.add(i).write_volatile(src.add(i).read_volatile()) };
         }
-        dest
+    } else {
+        for i in (0..n).rev() {
+            // SAFETY: as above.
+            unsafe { dest.add(i).write_volatile(src.add(i).read_volatile()) };
+        }
     }
+    dest
 }
 
 #[unsafe(no_mangle)]
@@ -47,14 +52,20 @@ unsafe extern "C" fn memset(dest: *mut u8, byte: i32, n: usize) -> *mut u8 {
     dest
 }
 
-/// macOS's own name for `memset(dest, 0, n)`, which LLVM uses on Apple
-/// targets.
+// ANCHOR: bzero
+/// macOS's own name for `memset(dest, 0, n)`: on Apple targets LLVM turns
+/// `memset(p, 0, n)` into `bzero(p, n)`. So this must not call `memset`:
+/// in a release build that call became a call to `bzero` itself, an
+/// endless loop (`b .`) that hung every server at its first request.
 #[cfg(target_os = "macos")]
 #[unsafe(no_mangle)]
 unsafe extern "C" fn bzero(dest: *mut u8, n: usize) {
-    // SAFETY: the same contract as memset.
-    unsafe { memset(dest, 0, n) };
+    for i in 0..n {
+        // SAFETY: the caller promises n writable bytes at dest.
+        unsafe { dest.add(i).write_volatile(0) };
+    }
 }
+// ANCHOR_END: bzero
 
 #[unsafe(no_mangle)]
 unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
@@ -68,11 +79,18 @@ unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
     0
 }
 
-/// `memcmp` when only "equal or not" matters: LLVM calls it for `==`.
+/// `memcmp` when only "equal or not" matters: LLVM calls it for `==`, and
+/// rewrites `memcmp(..) == 0` into it, so it must not call `memcmp` either.
 #[unsafe(no_mangle)]
 unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    // SAFETY: the same contract as memcmp.
-    unsafe { memcmp(a, b, n) }
+    for i in 0..n {
+        // SAFETY: the caller promises n readable bytes at a and at b.
+        let (x, y) = unsafe { (a.add(i).read_volatile(), b.add(i).read_volatile()) };
+        if x != y {
+            return 1;
+        }
+    }
+    0
 }
 
 // ANCHOR: strlen

@@ -95,7 +95,10 @@ pub const PLAIN_TEXT: &[u8] = b"text/plain";
 /// A body, as a function that hands its pieces, in order, to the function
 /// it is given. A page made of fixed text and a few parts that vary is
 /// sent without first being copied together anywhere.
-pub type Body<'a> = &'a dyn Fn(&mut dyn FnMut(&[u8]));
+pub type Body<'a> = &'a dyn Fn(Emit);
+
+/// Where a body's pieces go: a function called once for each, in order.
+pub type Emit<'e> = &'e mut dyn FnMut(&[u8]);
 
 /// Everything a response says, before it is laid out.
 pub struct Response<'a> {
@@ -157,7 +160,7 @@ impl Response<'_> {
 /// its title and heading, and `explanation` under it, e.g. `404 Not Found`
 /// and "There is nothing at this path.". `explanation` is the server's own
 /// text, never the client's: no markup from a request ever reaches a page.
-pub fn error_page(status: Status, explanation: &[u8]) -> impl Fn(&mut dyn FnMut(&[u8])) + '_ {
+pub fn error_page(status: Status, explanation: &[u8]) -> impl Fn(Emit) + '_ {
     move |emit| {
         let mut code = Line::new();
         code.push_decimal(status.0 as usize);

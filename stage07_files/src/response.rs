@@ -109,7 +109,10 @@ pub const HTML: &[u8] = b"text/html; charset=utf-8";
 /// A body, as a function that hands its pieces, in order, to the function
 /// it is given. A page made of fixed text and a few parts that vary is
 /// sent without first being copied together anywhere.
-pub type Body<'a> = &'a dyn Fn(&mut dyn FnMut(&[u8]));
+pub type Body<'a> = &'a dyn Fn(Emit);
+
+/// Where a body's pieces go: a function called once for each, in order.
+pub type Emit<'e> = &'e mut dyn FnMut(&[u8]);
 
 /// No header fields beyond the ones every response has.
 pub const NO_FIELDS: Body = &|_| {};
@@ -203,7 +206,7 @@ impl Response<'_> {
 /// its title and heading, and `explanation` under it, e.g. `404 Not Found`
 /// and "There is nothing at this path.". `explanation` is the server's own
 /// text, never the client's: no markup from a request ever reaches a page.
-pub fn error_page(status: Status, explanation: &[u8]) -> impl Fn(&mut dyn FnMut(&[u8])) + '_ {
+pub fn error_page(status: Status, explanation: &[u8]) -> impl Fn(Emit) + '_ {
     move |emit| {
         let mut code = Line::new();
         code.push_decimal(status.0 as usize);
