@@ -220,18 +220,24 @@ SEEK = {0: ("SEEK_SET", os.SEEK_SET), 1: ("SEEK_CUR", os.SEEK_CUR),
         4: ("SEEK_DATA", os.SEEK_DATA)}
 
 # --- the syscall table: bsd/kern/syscalls.master -----------------------------
+# Read at tag xnu-11417.101.15 (commit e3723e1f) with the macOS arm64
+# RELEASE configuration (config/MASTER, config/MASTER.arm64.MacOSX): SOCKETS,
+# NETWORKING, SENDFILE, NFSSERVER, SYSV_*, PSYNCH, PGO, CONFIG_MACF,
+# CONFIG_COALITIONS and the other options the file tests are on;
+# CONFIG_EMBEDDED is off, and CONFIG_VFORK is defined nowhere, so vfork (66)
+# is a nosys entry.
 # Entries that are `nosys`: calling them raises SIGSYS (bsd/kern/subr_xxx.c,
-# nosys). Read at xnu commit 1031c584, with the macOS configuration (SOCKETS,
-# SYSV_*, PSYNCH, CONFIG_MACF on; CONFIG_EMBEDDED off).
-NOSYS = {40, 44, 45, 62, 63, 64, 67, 68, 69, 70, 71, 72, 76, 77, 84, 87, 88,
-         91, 94, 99, 101, 102, 103, 107, 108, 109, 110, 112, 113, 114, 115,
-         119, 125, 129, 130, 141, 143, 144, 145, 146, 148, 149, 150, 156, 160,
-         162, 163, 164, 166, 168, 171, 172, 174, 175, 176, 193, 198, 206, 207,
-         208, 209, 210, 211, 212, 213, 214, 215, 219, 224, 231, 232, 233, 246,
-         247, 249, 257, 295, 321, 326, 335, 352, 355, 356, 365, 370, 371, 376,
-         377, 378, 379, 435, 437, 438}
+# nosys).
+NOSYS = {40, 44, 45, 62, 63, 64, 66, 69, 70, 71, 72, 76, 77, 84, 87, 88, 91,
+         94, 99, 101, 102, 103, 107, 108, 109, 110, 112, 113, 114, 115, 119,
+         125, 129, 130, 141, 143, 144, 145, 146, 148, 149, 150, 156, 160, 162,
+         163, 164, 166, 168, 171, 172, 174, 175, 176, 193, 198, 206, 207, 208,
+         209, 210, 211, 212, 213, 214, 215, 219, 224, 231, 232, 233, 246, 247,
+         249, 257, 295, 321, 326, 335, 352, 355, 356, 365, 370, 371, 376, 377,
+         378, 379, 435, 437, 438}
 # Entries that are `enosys`: they fail with ENOSYS and raise no signal.
-ENOSYS = {8, 11, 17, 19, 21, 22, 275, 276, 391, 392, 393, 493, 495, 519, 535}
-# Numbers past the end of the table run entry 63, a nosys
-# (bsd/dev/arm/systemcalls.c: `code >= nsysent` picks SYS_invalid).
-NSYSENT = 556
+ENOSYS = {8, 11, 17, 19, 21, 22, 275, 276, 391, 392, 393, 495, 519}
+# The last entry is 557 (sys_coalition_policy_get). Numbers past the end run
+# entry 63, a nosys (bsd/dev/arm/systemcalls.c: `code >= nsysent` picks
+# SYS_invalid).
+NSYSENT = 558

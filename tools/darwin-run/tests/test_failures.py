@@ -147,6 +147,22 @@ class UnknownSyscalls(unittest.TestCase):
         out = run(build("enosys", call(8)))  # "old creat": enosys
         self.assertEqual(records(out.stdout), [err(78)])
 
+    def test_the_table_is_xnu_11417s(self):
+        """bsd/kern/syscalls.master at xnu-11417.101.15, macOS configuration:
+        vfork (66) is nosys (CONFIG_VFORK is never defined); 67, 68 are the
+        oslog_coproc calls, 493 grab_pgo_data (PGO is on), 535
+        objc_bp_assist_cfg_np, 556 and 557 the coalition policy calls; the
+        table ends at 557."""
+        for number in (66, 558):
+            with self.subTest(number):
+                out = run(build(f"nosys_{number}", call(number)))
+                self.assertTrue(killed_by(out, signal.SIGSYS), out)
+        for number in (67, 68, 493, 535, 556, 557):
+            with self.subTest(number):
+                out = run(build(f"exists_{number}", call(number)))
+                self.assertEqual(out.returncode, EX_SOFTWARE, out)
+                self.assertIn(f"system call {number} exists in XNU".encode(), out.stderr)
+
     def test_svc_0_is_refused(self):
         body = "    mov x8, #93\n    mov x0, #0\n    svc #0\n"  # Linux's exit
         out = run(build("svc0", body))
