@@ -22,8 +22,18 @@ from .errors import EX_SOFTWARE, Fatal, GuestExit
 from .syscalls import Syscalls
 
 # Where things go in the guest's address space. The image sits at the
-# address it was linked for (0x100000000 after the 4 GiB __PAGEZERO); the
-# stack and the trap page go where nothing of the image can be.
+# address it was linked for (0x100000000 after the 4 GiB __PAGEZERO) plus a
+# slide; the stack and the trap page go where nothing of the image can be.
+#
+# The slide: xnu loads a PIE executable at a random distance from its
+# linked address (bsd/kern/mach_loader.c load_machfile): on arm64 0 to 2
+# "sections" of 32 MiB (vm_map_get_max_aslr_slide_section, ARM_TT_TWIG_SIZE)
+# plus 1 to 1022 pages of 16 KiB (vm_map_get_max_aslr_slide_pages: 16 MiB
+# of pages, osfmk/vm/vm_map.c). The emulator takes one fixed value from that
+# range, so that every run is the same; --slide picks another, and 0 is the
+# unslid load xnu does when ASLR is turned off (IMGPF_DISABLE_ASLR).
+DEFAULT_SLIDE = 0x2000000 + 0x2A3 * 0x4000  # 0x2a8c000
+MAX_SLIDE = 2 * 0x2000000 + 1022 * 0x4000
 STACK_TOP = 0x170000000
 STACK_SIZE = 8 << 20  # the main thread's stack on macOS: 8 MiB
 TRAP_PAGE = 0x300000000
@@ -51,9 +61,10 @@ def _page_round(lo, hi):
 
 
 class Machine:
-    def __init__(self, path, args, strict=False, trace=None):
+    def __init__(self, path, args, strict=False, trace=None, slide=DEFAULT_SLIDE):
         self.path = path
         self.strict = strict
+        self.slide = slide
         self.trace = trace  # a file descriptor for --strace lines, or None
         self.forked = False  # once true, trace lines name their process
         self.fault = None  # how a bad memory access ended the guest
@@ -72,6 +83,7 @@ class Machine:
     # --- loading ---------------------------------------------------------
     def _map_image(self):
         image = self.image
+        slide = self.slide
         mapped = []
         for seg in image.segments:
             if seg.vmsize == 0:
@@ -79,7 +91,7 @@ class Machine:
             if seg.initprot == 0:
                 # __PAGEZERO: left unmapped so that null pointers fault.
                 continue
-            lo, hi = _page_round(seg.vmaddr, seg.vmaddr + seg.vmsize)
+            lo, hi = _page_round(slide + seg.vmaddr, slide + seg.vmaddr + seg.vmsize)
             for other_lo, other_hi, name in mapped:
                 if lo < other_hi and other_lo < hi:
                     raise macho.MachOError(
@@ -87,19 +99,22 @@ class Machine:
                     )
             mapped.append((lo, hi, seg.name))
             self.uc.mem_map(lo, hi - lo, UC_PROT_ALL)
-            self.uc.mem_write(seg.vmaddr, image.data[seg.fileoff:seg.fileoff + seg.filesize])
+            self.uc.mem_write(slide + seg.vmaddr,
+                              image.data[seg.fileoff:seg.fileoff + seg.filesize])
 
-        # dyld's work: pointers rebased, imports bound. An import gets a trap
+        # dyld's work: pointers rebased (each holds a linked address, so it
+        # gets the slide added), imports bound. An import gets a trap
         # address of its own, so a call to it names the function.
         for address, value in image.rebases:
-            self.uc.mem_write(address, struct.pack("<Q", value))
+            self.uc.mem_write(slide + address,
+                              struct.pack("<Q", (value + slide) & 0xFFFFFFFFFFFFFFFF))
         traps = {}
         for address, symbol, dylib in image.binds:
             key = (symbol, dylib)
             if key not in traps:
                 traps[key] = TRAP_PAGE + 4 * len(self.trap_names)
                 self.trap_names.append(f"{symbol} (imported from {dylib})")
-            self.uc.mem_write(address, struct.pack("<Q", traps[key]))
+            self.uc.mem_write(slide + address, struct.pack("<Q", traps[key]))
         trap_size = _page_round(0, 4 * len(self.trap_names))[1]
         self.uc.mem_map(TRAP_PAGE, trap_size, UC_PROT_READ | UC_PROT_EXEC)
         self.uc.mem_write(TRAP_PAGE, struct.pack("<I", BRK_TRAP) * (trap_size // 4))
@@ -109,7 +124,7 @@ class Machine:
         for seg in image.segments:
             if seg.vmsize == 0 or seg.initprot == 0:
                 continue
-            lo, hi = _page_round(seg.vmaddr, seg.vmaddr + seg.vmsize)
+            lo, hi = _page_round(slide + seg.vmaddr, slide + seg.vmaddr + seg.vmsize)
             prot = _host_prot(seg.initprot)
             if seg.flags & macho.SG_READ_ONLY:
                 prot &= ~UC_PROT_WRITE
@@ -132,7 +147,7 @@ class Machine:
         self.uc.mem_write(string_base, strings)
         pointers = [string_base + o for o in offsets]
         n_argv, n_env = len(argv), len(envp)
-        table = ([self.image.base, len(argv)] + pointers[:n_argv] + [0]
+        table = ([self.slide + self.image.base, len(argv)] + pointers[:n_argv] + [0]
                  + pointers[n_argv:n_argv + n_env] + [0] + pointers[n_argv + n_env:] + [0])
         sp = (string_base - 8 * len(table)) & ~15
         self.uc.mem_write(sp, struct.pack(f"<{len(table)}Q", *table))
@@ -159,7 +174,7 @@ class Machine:
             self.log(f"--- dyld calls main({len(self.argv_strings)}, [{shown}], "
                      f"envp /* {self.env_count} var{'' if self.env_count == 1 else 's'} */, apple) ---")
         try:
-            self.uc.emu_start(self.image.entry, 0xFFFFFFFFFFFFFFFF)
+            self.uc.emu_start(self.slide + self.image.entry, 0xFFFFFFFFFFFFFFFF)
         except GuestExit as end:
             return end
         except UcError as e:

@@ -57,7 +57,8 @@ class Image:
         self.entryoff = None
         # (address, symbol, dylib) places that dyld binds to an import
         self.binds = []
-        # (address, value) pointers to write: decoded chained rebases
+        # (address, value) pointers dyld rebases: each place holds `value`,
+        # its target's linked address, and gets value + slide at load time
         self.rebases = []
         self._dyld_info = None
         self._chained = None
@@ -139,50 +140,83 @@ class Image:
         if self._chained:
             self._read_chained(*self._chained)
         if self._dyld_info:
-            (_reb_off, _reb_size, bind_off, bind_size, _wb_off, _wb_size,
+            (rebase_off, rebase_size, bind_off, bind_size, _wb_off, _wb_size,
              lazy_off, lazy_size, _exp_off, _exp_size) = self._dyld_info
-            # Rebases only add the slide; the image loads at its preferred
-            # address (slide 0), so they change nothing. Weak binds resolve
-            # to the image's own definitions.
+            # Weak binds resolve to the image's own definitions: nothing to do.
+            self._read_rebases(rebase_off, rebase_size)
             self._read_binds(bind_off, bind_size, lazy=False)
             self._read_binds(lazy_off, lazy_size, lazy=True)
 
-    # --- classic dyld info: dyld/common/MachOLayout / loader.h opcodes ---
+    # --- classic dyld info: loader.h opcodes, as dyld's mach_o/RebaseOpcodes.cpp
+    # and BindOpcodes.cpp read them ---
+    def _read_rebases(self, off, size):
+        """REBASE_OPCODE_*: a stream of (segment, offset) places, each a
+        pointer (REBASE_TYPE_POINTER, the only type arm64 has) holding its
+        target's linked address."""
+        data = self.data
+        reader = _Leb(data, off)
+        end = off + size
+        seg, seg_off, seg_set = 0, 0, False
+
+        def rebase():
+            if not seg_set or seg >= len(self.segments):
+                raise MachOError("rebase opcodes name no segment, or one that does not exist")
+            segment = self.segments[seg]
+            if seg_off > segment.vmsize - 8:
+                raise MachOError(f"rebase at {seg_off:#x} is past the end of {segment.name}")
+            # The pointer as the file holds it (zero-fill past filesize).
+            at = segment.fileoff + seg_off
+            raw = data[at:at + 8] if seg_off + 8 <= segment.filesize else bytes(8)
+            self.rebases.append((segment.vmaddr + seg_off, struct.unpack("<Q", raw)[0]))
+
+        while reader.pos < end:
+            byte = data[reader.pos]
+            reader.pos += 1
+            opcode, imm = byte & 0xF0, byte & 0x0F
+            if opcode == 0x00:  # REBASE_OPCODE_DONE
+                break
+            elif opcode == 0x10:  # SET_TYPE_IMM
+                if imm != 1:  # REBASE_TYPE_POINTER
+                    raise MachOError(f"rebase type {imm}: arm64 has only pointers")
+            elif opcode == 0x20:  # SET_SEGMENT_AND_OFFSET_ULEB
+                seg, seg_off, seg_set = imm, reader.uleb(), True
+            elif opcode == 0x30:  # ADD_ADDR_ULEB
+                seg_off += reader.uleb()
+            elif opcode == 0x40:  # ADD_ADDR_IMM_SCALED
+                seg_off += imm * 8
+            elif opcode == 0x50:  # DO_REBASE_IMM_TIMES
+                for _ in range(imm):
+                    rebase()
+                    seg_off += 8
+            elif opcode == 0x60:  # DO_REBASE_ULEB_TIMES
+                for _ in range(reader.uleb()):
+                    rebase()
+                    seg_off += 8
+            elif opcode == 0x70:  # DO_REBASE_ADD_ADDR_ULEB
+                rebase()
+                seg_off += reader.uleb() + 8
+            elif opcode == 0x80:  # DO_REBASE_ULEB_TIMES_SKIPPING_ULEB
+                count, skip = reader.uleb(), reader.uleb()
+                for _ in range(count):
+                    rebase()
+                    seg_off += skip + 8
+            else:
+                raise MachOError(f"unknown rebase opcode {opcode:#x}")
+
     def _read_binds(self, off, size, lazy):
         data = self.data
         end = off + size
-        pos = off
+        reader = _Leb(data, off)
+        uleb, sleb = reader.uleb, reader.sleb
         symbol, ordinal, seg, seg_off = "", 0, 0, 0
-
-        def uleb():
-            nonlocal pos
-            value, shift = 0, 0
-            while True:
-                byte = data[pos]
-                pos += 1
-                value |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    return value
-
-        def sleb():
-            nonlocal pos
-            value, shift = 0, 0
-            while True:
-                byte = data[pos]
-                pos += 1
-                value |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    return value - (1 << shift) if byte & 0x40 else value
 
         def bind():
             address = self.segments[seg].vmaddr + seg_off
             self.binds.append((address, symbol, self.dylib_name(ordinal)))
 
-        while pos < end:
-            byte = data[pos]
-            pos += 1
+        while reader.pos < end:
+            byte = data[reader.pos]
+            reader.pos += 1
             opcode, imm = byte & 0xF0, byte & 0x0F
             if opcode == 0x00:  # BIND_OPCODE_DONE: lazy info separates entries with it
                 if not lazy:
@@ -194,9 +228,9 @@ class Image:
             elif opcode == 0x30:  # SET_DYLIB_SPECIAL_IMM (0, -1, -2 ...)
                 ordinal = imm - 16 if imm else 0
             elif opcode == 0x40:  # SET_SYMBOL_TRAILING_FLAGS_IMM
-                name_end = data.index(b"\0", pos)
-                symbol = data[pos:name_end].decode("utf-8", "replace")
-                pos = name_end + 1
+                name_end = data.index(b"\0", reader.pos)
+                symbol = data[reader.pos:name_end].decode("utf-8", "replace")
+                reader.pos = name_end + 1
             elif opcode == 0x50:  # SET_TYPE_IMM (always a pointer here)
                 pass
             elif opcode == 0x60:  # SET_ADDEND_SLEB
@@ -276,6 +310,8 @@ class Image:
                     name, dylib = imports[raw & 0xFFFFFF]
                     self.binds.append((address, name, dylib))
                 else:  # rebase: target:36, high8:8
+                    # The slide goes into the low bits only: high8 is the top
+                    # byte of the pointer, and target + slide never reaches it.
                     target = raw & 0xFFFFFFFFF
                     if pointer_format == 6:
                         target += self.base
@@ -284,3 +320,31 @@ class Image:
                 if not next_stride:
                     break
                 file_at += next_stride * 4
+
+
+class _Leb:
+    """Reads LEB128 numbers (loader.h's ULEB/SLEB operands) from `pos` on."""
+
+    def __init__(self, data, pos):
+        self.data = data
+        self.pos = pos
+
+    def uleb(self):
+        value, shift = 0, 0
+        while True:
+            byte = self.data[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+
+    def sleb(self):
+        value, shift = 0, 0
+        while True:
+            byte = self.data[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value - (1 << shift) if byte & 0x40 else value

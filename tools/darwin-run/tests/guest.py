@@ -117,8 +117,11 @@ def build(name, body, extra_data="", report_fd=1, libs=("-lSystem",), min_os="11
     return base
 
 
-def run(binary, *args, strict=False, strace=False, stdin=b"", pass_fds=(), timeout=60):
+def run(binary, *args, strict=False, strace=False, slide=None, stdin=b"", pass_fds=(),
+        timeout=60):
     command = [DARWIN_RUN] + (["--strict"] if strict else []) + (["--strace"] if strace else [])
+    if slide is not None:
+        command.append(f"--slide={slide:#x}" if isinstance(slide, int) else f"--slide={slide}")
     return subprocess.run(command + [binary, *args], input=stdin, capture_output=True,
                           timeout=timeout, pass_fds=pass_fds)
 

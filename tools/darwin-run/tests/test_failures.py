@@ -187,17 +187,67 @@ class UnknownSyscalls(unittest.TestCase):
 class Loading(unittest.TestCase):
     BODY = "    mov x0, #2\n    ADDR x1, msg\n    mov x2, #1\n    bl _write\n"
     FIXUPS = (("dyld_info", "11.0.0", ()), ("chained", "13.0.0", ("-fixup_chains",)))
+    LINKED_AT = 0x100000000  # ld64's base address for arm64 executables
+    # A slide as large as xnu gives (bsd/kern/mach_loader.c load_machfile:
+    # 2 sections of 32 MiB and 1022 pages of 16 KiB)
+    LARGEST_SLIDE = 2 * 0x2000000 + 1022 * 0x4000
+
+    def test_the_image_loads_at_a_slide(self):
+        # __mh_execute_header is the Mach-O header: where the image starts.
+        body = "    ADDR x0, __mh_execute_header\n    mov x1, #0\n    REPORT\n"
+        program = build("slide", body)
+        (header, _x1, _carry), = records(run(program).stdout)
+        slide = header - self.LINKED_AT
+        self.assertNotEqual(slide, 0)
+        self.assertEqual(slide % 0x4000, 0)  # whole 16 KiB pages
+        for chosen in (0, 0x4000, self.LARGEST_SLIDE):
+            with self.subTest(slide=chosen):
+                out = run(program, slide=chosen)
+                self.assertEqual(records(out.stdout), [(self.LINKED_AT + chosen, 0, 0)])
+
+    def test_a_slide_xnu_would_not_choose_is_refused(self):
+        for bad in ("0x2000", hex(self.LARGEST_SLIDE + 0x4000), "-0x4000", "many"):
+            with self.subTest(bad):
+                out = run(build("slide", "    REPORT\n"), slide=bad)
+                self.assertEqual(out.returncode, 64, out)  # EX_USAGE
+                self.assertIn(b"--slide", out.stderr)
 
     def test_pointers_in_data_are_rebased(self):
-        # `ptr` holds the address of `msg` twice: dyld rebases both. With
-        # chained fixups the first also carries the distance to the next,
-        # so it is wrong until decoded.
-        body = "    ADDR x9, ptr\n    ldr x1, [x9]\n    mov x0, #2\n    mov x2, #3\n    SYS 4\n"
-        extra = data("msg", b"ok\n") + ".p2align 3\nptr: .quad msg, msg\n"
+        """Every pointer the linker wrote holds its target's linked address;
+        dyld adds the slide to each (classic rebase opcodes, or chained
+        fixups, which also carry the distance to the next fixup). The
+        tables mix runs, strides and gaps so that the linker uses every
+        kind of rebase opcode, in a writable and a read-only segment. The
+        program counts the pointers that differ from the address adrp/add
+        computes (x0) and the pointers it checked (x1)."""
+        body = ("    mov x0, #0\n    mov x1, #0\n    ADDR x11, msg\n"
+                + self.CHECK.format(start="table", end="table_end")
+                + self.CHECK.format(start="const_table", end="const_table_end")
+                + "    msr nzcv, xzr\n    REPORT\n")
+        # ld64.lld encodes this with each of the nine rebase opcodes (loader.h)
+        table = ("    .quad msg\n" * 40 + "    .quad msg, 0\n" * 20 + "    .space 4000\n"
+                 + "    .quad msg, 0, 0, 0\n" * 3 + "    .space 64\n" + "    .quad msg\n" * 5
+                 + "    .space 800\n    .quad msg\n    .space 800\n    .quad msg, msg\n")
+        extra = (data("msg", b"ok\n") + ".p2align 3\ntable:\n" + table + "table_end:\n"
+                 + ".section __DATA_CONST,__const\n.p2align 3\nconst_table:\n" + table
+                 + "const_table_end:\n")
         for kind, min_os, link_args in self.FIXUPS:
-            with self.subTest(kind):
-                program = build(f"rebase_{kind}", body, extra, min_os=min_os, link_args=link_args)
-                self.assertEqual(run(program).stderr, b"ok\n")
+            program = build(f"rebase_{kind}", body, extra, min_os=min_os, link_args=link_args)
+            for slide in (None, 0x4000, self.LARGEST_SLIDE):
+                with self.subTest(kind, slide=slide):
+                    self.assertEqual(records(run(program, slide=slide).stdout), [(0, 2 * 71, 0)])
+
+    # Walks the pointers from start to end: zeros are gaps.
+    CHECK = """    ADDR x9, {start}
+    ADDR x10, {end}
+1:  ldr x12, [x9], #8
+    cbz x12, 2f
+    add x1, x1, #1
+    cmp x12, x11
+    cinc x0, x0, ne
+2:  cmp x9, x10
+    b.lo 1b
+"""
 
     def test_indirect_syscall(self):
         # x16 = 0: the number is in x0 and the arguments move up one register
