@@ -70,6 +70,15 @@ class Machine:
         self.fault = None  # how a bad memory access ended the guest
         with open(path, "rb") as f:
             self.image = macho.Image(f.read())
+        if strict and self.image.uuid is None:
+            # xnu itself only copies the UUID when there is one
+            # (bsd/kern/mach_loader.c load_uuid).
+            raise Fatal(
+                "strict: the executable has no LC_UUID load command. dyld refuses to "
+                "launch a main executable without one when it was built with a recent "
+                "SDK (dyld mach_o/UnsafeHeader.cpp validSemanticsUUID, Policy.cpp "
+                "enforceHasUUID), and crash reports and debuggers need it; linkers "
+                "write one unless told not to (ld64 -no_uuid)")
         self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
         # The default CPU lacks the LSE atomics rustc emits for Apple targets.
         self.uc.ctl_set_cpu_model(UC_CPU_ARM64_MAX)
@@ -88,7 +97,7 @@ class Machine:
         for seg in image.segments:
             if seg.vmsize == 0:
                 continue
-            if seg.initprot == 0:
+            if seg.is_page_zero():
                 # __PAGEZERO: left unmapped so that null pointers fault.
                 continue
             lo, hi = _page_round(slide + seg.vmaddr, slide + seg.vmaddr + seg.vmsize)
@@ -122,7 +131,7 @@ class Machine:
         # Then the protections the segments ask for; dyld makes
         # SG_READ_ONLY segments (__DATA_CONST) read-only after fixups.
         for seg in image.segments:
-            if seg.vmsize == 0 or seg.initprot == 0:
+            if seg.vmsize == 0 or seg.is_page_zero():
                 continue
             lo, hi = _page_round(slide + seg.vmaddr, slide + seg.vmaddr + seg.vmsize)
             prot = _host_prot(seg.initprot)

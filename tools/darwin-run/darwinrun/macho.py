@@ -23,10 +23,16 @@ LC_DYLD_INFO_ONLY = 0x22 | LC_REQ_DYLD
 LC_MAIN = 0x28 | LC_REQ_DYLD
 LC_UNIXTHREAD = 0x5
 LC_DYLD_CHAINED_FIXUPS = 0x34 | LC_REQ_DYLD
+LC_UUID = 0x1B
 
 SG_READ_ONLY = 0x10  # loader.h: dyld makes the segment read-only after fixups
 
 VM_PROT_READ, VM_PROT_WRITE, VM_PROT_EXECUTE = 1, 2, 4
+VM_PROT_ALL = 7
+
+# bsd/kern/mach_loader.c load_machfile: "64 bit ARM binary must have hard
+# page zero of 4GB to cover the lower 32 bit address space".
+PAGE_ZERO_SIZE = 0x100000000
 
 # Apple silicon pages are 16 KiB; segments are aligned to them.
 PAGE = 0x4000
@@ -37,14 +43,22 @@ class MachOError(Exception):
 
 
 class Segment:
-    def __init__(self, name, vmaddr, vmsize, fileoff, filesize, initprot, flags):
+    def __init__(self, name, vmaddr, vmsize, fileoff, filesize, maxprot, initprot, flags):
         self.name = name
         self.vmaddr = vmaddr
         self.vmsize = vmsize
         self.fileoff = fileoff
         self.filesize = filesize
+        self.maxprot = maxprot
         self.initprot = initprot
         self.flags = flags
+
+    def is_page_zero(self):
+        """What xnu's load_segment (bsd/kern/mach_loader.c) takes for a page
+        zero: at address 0, nothing from the file, no access now or ever.
+        It maps nothing there and raises the lowest usable address instead."""
+        return (self.vmaddr == 0 and self.filesize == 0 and self.vmsize != 0
+                and self.initprot & VM_PROT_ALL == 0 and self.maxprot & VM_PROT_ALL == 0)
 
 
 class Image:
@@ -55,6 +69,7 @@ class Image:
         self.segments = []
         self.dylibs = []
         self.entryoff = None
+        self.uuid = None  # the 16 bytes of LC_UUID, if there is one
         # (address, symbol, dylib) places that dyld binds to an import
         self.binds = []
         # (address, value) pointers dyld rebases: each place holds `value`,
@@ -104,17 +119,32 @@ class Image:
             offset += cmdsize
         if self.entryoff is None:
             raise MachOError("no LC_MAIN: dyld has no main() to call")
+        # xnu checks the page zero after the slide; the slide may be a
+        # single page or, with ASLR off, 0, so only a page zero covering
+        # the 4 GiB on its own loads every time.
+        zero = self.page_zero
+        if zero is None or zero.vmsize < PAGE_ZERO_SIZE:
+            size = f"{zero.vmsize:#x} bytes" if zero else "missing"
+            raise MachOError(
+                f"the __PAGEZERO segment is {size}: xnu refuses an arm64 executable whose "
+                f"page zero does not cover the low 4 GiB (bsd/kern/mach_loader.c "
+                f"load_machfile, LOAD_BADMACHO); ld64 makes it 4 GiB unless -pagezero_size "
+                f"says otherwise")
         self._read_fixups()
+
+    @property
+    def page_zero(self):
+        return next((seg for seg in self.segments if seg.is_page_zero()), None)
 
     def _command(self, cmd, at):
         data = self.data
         if cmd == LC_SEGMENT_64:
             name = data[at + 8:at + 24].rstrip(b"\0").decode("ascii", "replace")
-            vmaddr, vmsize, fileoff, filesize, _maxprot, initprot, _nsects, flags = (
+            vmaddr, vmsize, fileoff, filesize, maxprot, initprot, _nsects, flags = (
                 struct.unpack_from("<QQQQiiII", data, at + 24)
             )
             self.segments.append(
-                Segment(name, vmaddr, vmsize, fileoff, filesize, initprot, flags)
+                Segment(name, vmaddr, vmsize, fileoff, filesize, maxprot, initprot, flags)
             )
         elif cmd in (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB):
             (name_off,) = struct.unpack_from("<I", data, at + 8)
@@ -128,6 +158,8 @@ class Image:
             self._dyld_info = struct.unpack_from("<10I", data, at + 8)
         elif cmd == LC_DYLD_CHAINED_FIXUPS:
             self._chained = struct.unpack_from("<II", data, at + 8)
+        elif cmd == LC_UUID:
+            self.uuid = data[at + 8:at + 24]
 
     def dylib_name(self, ordinal):
         if 1 <= ordinal <= len(self.dylibs):

@@ -4,6 +4,7 @@ way it would fail on a Mac, or loudly in strict mode."""
 import errno
 import os
 import signal
+import struct
 import tempfile
 import unittest
 
@@ -212,6 +213,26 @@ class Loading(unittest.TestCase):
                 self.assertEqual(out.returncode, 64, out)  # EX_USAGE
                 self.assertIn(b"--slide", out.stderr)
 
+    def test_a_page_zero_under_4_gib_is_refused(self):
+        # xnu's load_machfile fails an arm64 executable whose page zero
+        # does not cover the low 4 GiB (LOAD_BADMACHO), strict or not.
+        program = build("small_pagezero", "    REPORT\n",
+                        link_args=("-pagezero_size", "0x4000"))
+        for strict in (False, True):
+            with self.subTest(strict=strict):
+                out = run(program, strict=strict)
+                self.assertEqual(out.returncode, EX_SOFTWARE, out)
+                self.assertIn(b"__PAGEZERO", out.stderr)
+                self.assertIn(b"0x4000", out.stderr)
+
+    def test_no_lc_uuid_is_refused_in_strict_mode(self):
+        program = build("no_uuid", "    mov x0, #5\n    SYS 1\n")
+        without_uuid(program)
+        self.assertEqual(run(program).returncode, 5)
+        out = run(program, strict=True)
+        self.assertEqual(out.returncode, EX_SOFTWARE, out)
+        self.assertIn(b"LC_UUID", out.stderr)
+
     def test_pointers_in_data_are_rebased(self):
         """Every pointer the linker wrote holds its target's linked address;
         dyld adds the slide to each (classic rebase opcodes, or chained
@@ -265,6 +286,26 @@ class Loading(unittest.TestCase):
                 self.assertEqual(out.returncode, EX_SOFTWARE)
                 self.assertIn(b"called _write (imported from /usr/lib/libSystem.B.dylib)",
                               out.stderr)
+
+
+def without_uuid(path):
+    """Removes the LC_UUID load command from a Mach-O (ld64.lld-16 has no
+    -no_uuid): the later commands move up, the freed bytes become padding."""
+    with open(path, "r+b") as f:
+        data = bytearray(f.read())
+        ncmds, sizeofcmds = struct.unpack_from("<II", data, 16)
+        at = 32
+        for _ in range(ncmds):
+            cmd, size = struct.unpack_from("<II", data, at)
+            if cmd == 0x1B:  # LC_UUID
+                end = 32 + sizeofcmds
+                data[at:end] = data[at + size:end] + bytes(size)
+                struct.pack_into("<II", data, 16, ncmds - 1, sizeofcmds - size)
+                f.seek(0)
+                f.write(data)
+                return
+            at += size
+    raise AssertionError(f"{path} has no LC_UUID")
 
 
 class Cpu(unittest.TestCase):
