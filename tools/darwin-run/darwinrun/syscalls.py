@@ -714,32 +714,48 @@ def sys_readv(s, c):
 
 
 def _open(s, c, dirfd, path_at, flags, mode, show_dirfd):
-    path = s.cstring(path_at)
-    parts = ([strace.fd(dirfd)] if show_dirfd else []) + [strace.quote(path, None),
-                                                          strace.open_flags(flags)]
-    if flags & 0x200:  # O_CREAT: the mode matters
-        parts.append(f"{mode & 0o7777:#o}")
-    c.show(*parts)
-    host_flags = flags & xnu.O_ACCMODE
-    if host_flags == 3:
-        raise Fail(xnu.E["EINVAL"])
-    for bit, name, host in xnu.O_FLAGS:
-        if flags & bit:
-            if host is None:
-                raise Fatal(f"open flag {name} is not emulated")
-            if isinstance(host, int):
-                host_flags |= host
+    def show(path):
+        parts = ([strace.fd(dirfd)] if show_dirfd else []) + [path, strace.open_flags(flags)]
+        if flags & xnu.O_CREAT:  # the mode matters
+            parts.append(f"{mode & 0o7777:#o}")
+        c.show(*parts)
+
+    show(strace.pointer(path_at))
     if dirfd == xnu.AT_FDCWD:
         host_dirfd = -100  # Linux AT_FDCWD (uapi/linux/fcntl.h)
     elif dirfd < 0:
         raise Fail(xnu.E["EBADF"])
     else:
         host_dirfd = dirfd
+    # open1 (bsd/vfs/vfs_syscalls.c), then vn_open_auth (bsd/vfs/vfs_vnops.c)
+    # refuse these before the path is looked at.
+    access = flags & xnu.O_ACCMODE
+    if access == xnu.O_ACCMODE or (access and flags & xnu.O_EXEC):
+        raise Fail(xnu.E["EINVAL"])
+    if flags & xnu.O_NOFOLLOW_ANY and flags & xnu.O_NOFOLLOW:
+        raise Fail(xnu.E["EINVAL"])
+    if flags & xnu.O_CREAT and flags & xnu.O_DIRECTORY:
+        raise Fail(xnu.E["EINVAL"])
+    path = s.cstring(path_at)
+    show(strace.quote(path, None))
+    host_flags = access
+    for bit, name, host in xnu.O_FLAGS:
+        if flags & bit:
+            if host is None:
+                raise Fatal(f"open flag {name} is not emulated")
+            if isinstance(host, int):
+                host_flags |= host
+    unknown = flags & ~(xnu.O_ACCMODE | sum(row[0] for row in xnu.O_FLAGS))
+    if unknown and s.m.strict:
+        raise Fatal(f"strict: open flags {unknown:#x} are none of XNU's O_* flags "
+                    f"(bsd/sys/fcntl.h): XNU passes them on to the kernel's own F* "
+                    f"flags, the emulator would drop them")
     mode &= 0o7777
     if flags & xnu.O_NOFOLLOW_ANY:
         # Darwin: no symlink anywhere in the path. Linux has openat2 with
         # RESOLVE_NO_SYMLINKS for that, and the same error, ELOOP.
-        how = struct.pack("<QQQ", host_flags, mode if flags & 0x200 else 0, RESOLVE_NO_SYMLINKS)
+        how = struct.pack("<QQQ", host_flags, mode if flags & xnu.O_CREAT else 0,
+                          RESOLVE_NO_SYMLINKS)
         ret = libc_syscall(SYS_OPENAT2, host_dirfd,
                            ctypes.cast(ctypes.c_char_p(path), ctypes.c_void_p).value,
                            ctypes.cast(ctypes.c_char_p(how), ctypes.c_void_p).value, 24, 0)

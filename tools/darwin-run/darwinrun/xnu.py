@@ -123,6 +123,9 @@ SA_USERSPACE_MASK = (SA_ONSTACK | SA_RESTART | SA_RESETHAND | SA_NOCLDSTOP | SA_
 SIGCANTMASK = (1 << (9 - 1)) | (1 << (17 - 1))
 
 # --- open(2) flags: bsd/sys/fcntl.h ------------------------------------------
+# Every O_* bit of xnu-11417's fcntl.h (O_SYNC and O_DSYNC come from
+# sys/_types/_o_sync.h and _o_dsync.h). The other bits are kernel-internal
+# F* flags; open passes them on too (FFLAGS), so strict mode refuses them.
 O_ACCMODE = 0x0003
 O_FLAGS = [  # (Darwin bit, name, host bit or None when not emulated)
     (0x00000004, "O_NONBLOCK", os.O_NONBLOCK),
@@ -135,16 +138,19 @@ O_FLAGS = [  # (Darwin bit, name, host bit or None when not emulated)
     (0x00000200, "O_CREAT", os.O_CREAT),
     (0x00000400, "O_TRUNC", os.O_TRUNC),
     (0x00000800, "O_EXCL", os.O_EXCL),
+    (0x00001000, "O_RESOLVE_BENEATH", None),
     (0x00008000, "O_EVTONLY", None),
     (0x00020000, "O_NOCTTY", os.O_NOCTTY),
     (0x00100000, "O_DIRECTORY", os.O_DIRECTORY),
     (0x00200000, "O_SYMLINK", None),
     (0x00400000, "O_DSYNC", os.O_DSYNC),
     (0x01000000, "O_CLOEXEC", os.O_CLOEXEC),
+    (0x08000000, "O_CLOFORK", None),  # named only #ifdef KERNEL; open1 honours it
     (0x20000000, "O_NOFOLLOW_ANY", "openat2"),  # see syscalls.py, openat
     (0x40000000, "O_EXEC", None),
 ]
-O_NOFOLLOW_ANY = 0x20000000
+O_NOFOLLOW, O_CREAT, O_DIRECTORY = 0x100, 0x200, 0x100000
+O_NOFOLLOW_ANY, O_EXEC = 0x20000000, 0x40000000
 AT_FDCWD = -2  # fcntl.h:202
 AT_SYMLINK_NOFOLLOW = 0x0020  # fcntl.h
 AT_FLAGS = {0x0020: "AT_SYMLINK_NOFOLLOW", 0x0010: "AT_EACCESS",

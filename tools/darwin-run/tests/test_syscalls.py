@@ -20,6 +20,7 @@ ENOENT, EBADF, ECHILD, EFAULT, EINVAL, ENOTDIR, ESPIPE = 2, 9, 10, 14, 22, 20, 2
 EDOM, ENOTSOCK, ENOTSUP, EADDRINUSE, ENOTCONN, ENOSYS = 33, 38, 45, 48, 57, 78
 
 LOOPBACK = bytes([16, 2, 0, 0, 127, 0, 0, 1]) + bytes(8)  # Darwin sockaddr_in, port 0
+EX_SOFTWARE = 70  # darwin-run stopped the run
 
 
 class Write(unittest.TestCase):
@@ -95,6 +96,42 @@ class Files(unittest.TestCase):
         self.assertEqual(rec[3], err(EBADF))  # ...and Linux's -100 is a bad fd
         self.assertEqual(rec[4][2], 0)
         self.assertEqual(os.stat(self.dir.name + "/made").st_mode & 0o777, 0o600)
+
+    def test_open_flags_xnu_refuses(self):
+        """open1 and vn_open_auth (bsd/vfs/vfs_syscalls.c, vfs_vnops.c) fail
+        these with EINVAL before they look at the path, on any file."""
+        O_WRONLY, O_NOFOLLOW, O_CREAT, O_DIRECTORY = 0x1, 0x100, 0x200, 0x100000
+        O_NOFOLLOW_ANY, O_EXEC = 0x20000000, 0x40000000
+        body = (call(OPEN, "file", O_NOFOLLOW | O_NOFOLLOW_ANY, 0)
+                + call(OPENAT, -2, "file", O_NOFOLLOW | O_NOFOLLOW_ANY, 0)
+                + call(OPEN, "file", O_NOFOLLOW_ANY, 0)
+                + call(OPEN, "made", O_CREAT | O_DIRECTORY, 0o600)
+                + call(OPEN, "file", O_WRONLY | O_EXEC, 0)
+                + call(OPEN, 8, O_NOFOLLOW | O_NOFOLLOW_ANY, 0))  # path never read
+        extra = data("file", self.file) + data("made", self.dir.name + "/made")
+        rec = records(run(build("open_einval", body, extra), strict=True).stdout)
+        self.assertEqual(rec[:2], [err(EINVAL), err(EINVAL)])
+        self.assertEqual(rec[2][2], 0)  # O_NOFOLLOW_ANY alone opens
+        self.assertEqual(rec[3:], [err(EINVAL), err(EINVAL), err(EINVAL)])
+        self.assertFalse(os.path.exists(self.dir.name + "/made"))
+
+    def test_open_flags_not_modelled(self):
+        """O_RESOLVE_BENEATH (0x1000) exists in XNU but is not emulated: the
+        run stops, strict or not. 0x2000 is no O_* flag (the kernel's
+        FDEFER): XNU takes the call, and so does the emulator, except in
+        strict mode, where a bit it does not model is a finding."""
+        O_RESOLVE_BENEATH = 0x1000
+        beneath = build("open_beneath", call(OPENAT, -2, "file", O_RESOLVE_BENEATH, 0),
+                        data("file", self.file))
+        for strict in (False, True):
+            out = run(beneath, strict=strict)
+            self.assertEqual(out.returncode, EX_SOFTWARE, out)
+            self.assertIn(b"O_RESOLVE_BENEATH is not emulated", out.stderr)
+        unknown = build("open_unknown", call(OPEN, "file", 0x2000, 0), data("file", self.file))
+        self.assertEqual(records(run(unknown).stdout)[0][2], 0)
+        out = run(unknown, strict=True)
+        self.assertEqual(out.returncode, EX_SOFTWARE, out)
+        self.assertIn(b"0x2000", out.stderr)
 
     def test_fstat64_is_darwin_stat64(self):
         body = (call(OPEN, "file", 0, 0, keep="x19") + call(FSTAT64, "x19", "buf")
