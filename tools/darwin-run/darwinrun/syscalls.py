@@ -152,6 +152,14 @@ class Syscalls:
         self.rcvtimeo = set()  # sockets with a receive timeout set
         self.connected = set()  # sockets that were connected or accepted
         self.dispositions = self._initial_dispositions()
+        # XNU's P_NOCLDWAIT (bsd/sys/proc.h): the children of this process
+        # are reaped as they exit. Only the process's own sigaction sets it
+        # (bsd/kern/kern_sig.c setsigvec: SA_NOCLDWAIT, or SIGCHLD to
+        # SIG_IGN), and fork does not pass it on (bsd/kern/kern_fork.c
+        # forkproc keeps a few p_flag bits, not this one). The guest was
+        # just exec'd by a process that forked, so it starts clear, even
+        # when SIGCHLD is ignored.
+        self.nocldwait = False
 
     @staticmethod
     def _initial_dispositions():
@@ -168,6 +176,11 @@ class Syscalls:
         # SIGPIPE stays ignored in the host so that a write to a dead socket
         # returns EPIPE; the emulator then decides, as XNU would, whether the
         # guest dies of it (SO_NOSIGPIPE, MSG_NOSIGNAL, its disposition).
+        #
+        # A Linux process with SIGCHLD ignored reaps its children at once;
+        # an XNU one only with P_NOCLDWAIT, which the guest does not have
+        # yet (see nocldwait). The guest still sees SIG_IGN.
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         return table
 
     # --- guest memory ------------------------------------------------------
@@ -386,6 +399,11 @@ def sys_fork(s, c):
     except OSError as e:
         raise Fail(xnu.darwin_errno(e.errno)) from None
     if pid == 0:
+        # The child keeps its parent's dispositions but not P_NOCLDWAIT
+        # (bsd/kern/kern_fork.c forkproc): its own children wait to be
+        # reaped, so the host must not reap them either.
+        s.nocldwait = False
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         # bsd/kern/kern_fork.c and osfmk/arm64/status.c thread_set_child:
         # the child gets its own pid in x0 and 1 in x1.
         c.result_text = f"{os.getpid()} [x1=1: the child]"
@@ -548,14 +566,19 @@ def sys_sigaction(s, c):
         flags = old.flags & kept
         if sig == xnu.SIG["SIGCHLD"]:
             flags |= old.flags & xnu.SA_NOCLDSTOP
-            if old.handler == xnu.SIG_IGN:  # SIG_IGN sets P_NOCLDWAIT
+            if s.nocldwait:  # the process flag, not the handler
                 flags |= xnu.SA_NOCLDWAIT
         s.write(osa, struct.pack("<QIi", old.handler, old.mask, flags))
     if new:
         s.dispositions[sig] = new
+        if sig == xnu.SIG["SIGCHLD"]:
+            # setsigvec: P_NOCLDWAIT follows SA_NOCLDWAIT or SIG_IGN (with
+            # SIG_DFL, SA_NOCLDWAIT was refused above).
+            s.nocldwait = new.handler == xnu.SIG_IGN
         host = xnu.linux_signal(sig)
         if host is not None and host != signal.SIGPIPE:
-            # SIGCHLD ignored means children are reaped at once, on both.
+            # For SIGCHLD this is P_NOCLDWAIT: Linux reaps the children of
+            # a process that ignores it.
             signal.signal(host, signal.SIG_IGN if new.handler == xnu.SIG_IGN else signal.SIG_DFL)
     return 0
 

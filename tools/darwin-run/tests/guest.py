@@ -118,12 +118,14 @@ def build(name, body, extra_data="", report_fd=1, libs=("-lSystem",), min_os="11
 
 
 def run(binary, *args, strict=False, strace=False, slide=None, stdin=b"", pass_fds=(),
-        timeout=60):
+        preexec_fn=None, timeout=60):
+    """Runs a program under darwin-run; preexec_fn runs in the new process
+    before the exec, to set what the guest inherits."""
     command = [DARWIN_RUN] + (["--strict"] if strict else []) + (["--strace"] if strace else [])
     if slide is not None:
         command.append(f"--slide={slide:#x}" if isinstance(slide, int) else f"--slide={slide}")
     return subprocess.run(command + [binary, *args], input=stdin, capture_output=True,
-                          timeout=timeout, pass_fds=pass_fds)
+                          timeout=timeout, pass_fds=pass_fds, preexec_fn=preexec_fn)
 
 
 def records(stdout):

@@ -2,6 +2,7 @@
 XNU leaves them, on success and on each error path."""
 
 import os
+import signal
 import struct
 import tempfile
 import unittest
@@ -212,6 +213,49 @@ class Processes(unittest.TestCase):
                 + call(WAIT4, "x19", "status", 0, 0, report=False) + call(WRITE, 2, "status", 4))
         out = run(build("wait_signal", body, ".p2align 2\nstatus: .word 0\n"))
         self.assertEqual(struct.unpack("<i", out.stderr)[0] & 0x7F, SIGUSR1)
+
+    def test_an_inherited_sig_ign_for_sigchld_reaps_nothing(self):
+        """P_NOCLDWAIT (no zombies) is set by sigaction alone (kern_sig.c
+        setsigvec), so a SIGCHLD ignored since before the exec leaves the
+        guest's children to be waited for, as with SIG_DFL. The osa says
+        SIG_IGN without SA_NOCLDWAIT."""
+        SIGCHLD = 20
+        body = (call(SIGACTION, SIGCHLD, 0, "old") + call(WRITE, 2, "old", 16, report=False)
+                + call(FORK, keep="x19", keep1="x23", report=False) + "    cbz x23, 1f\n"
+                + call(EXIT, 7) + "1:\n" + call(WAIT4, "x19", "status", 0, 0)
+                + call(WRITE, 2, "status", 4, report=False))
+        extra = ".p2align 3\nold: .space 16\nstatus: .word 0\n"
+        out = run(build("sigchld_inherited", body, extra),
+                  preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+        handler, _mask, flags = struct.unpack_from("<QIi", out.stderr)
+        self.assertEqual((handler, flags), (1, 0x2))  # SIG_IGN, SA_RESTART only
+        _sigaction, waited = records(out.stdout)
+        self.assertEqual(waited[1:], (0, 0))  # the child was there to wait for
+        self.assertEqual(struct.unpack_from("<i", out.stderr, 16)[0], 7 << 8)
+
+    def test_fork_does_not_pass_on_p_nocldwait(self):
+        """The parent ignores SIGCHLD with sigaction, so its children are
+        reaped at once. Its child inherits the SIG_IGN but not P_NOCLDWAIT
+        (kern_fork.c forkproc copies p_sigacts and only a few p_flag bits):
+        the grandchild stays a zombie until the child waits for it."""
+        SIGCHLD = 20
+        child = (call(SIGACTION, SIGCHLD, 0, "old") + call(WRITE, 2, "old", 16, report=False)
+                 + call(FORK, keep="x20", keep1="x23", report=False) + "    cbz x23, 2f\n"
+                 + call(EXIT, 5) + "2:\n" + call(WAIT4, "x20", "status", 0, 0)
+                 + call(WRITE, 2, "status", 4, report=False) + call(EXIT, 0))
+        body = (call(SIGACTION, SIGCHLD, "ignore", 0, report=False)
+                + call(FORK, keep="x19", keep1="x23", report=False) + "    cbz x23, 1f\n"
+                + child + "1:\n" + call(WAIT4, -1, "status", 0, 0))
+        extra = (".p2align 3\nignore: .quad 1, 0\n.word 0, 0\nold: .space 16\n"
+                 "status: .word 0\n")
+        out = run(build("sigchld_fork", body, extra))
+        handler, _mask, flags = struct.unpack_from("<QIi", out.stderr)
+        # SIG_IGN, and neither SA_NOCLDWAIT nor SA_RESTART (not in sa_flags)
+        self.assertEqual((handler, flags), (1, 0))
+        self.assertEqual(struct.unpack_from("<i", out.stderr, 16)[0], 5 << 8)
+        _sigaction, child_wait, parent_wait = records(out.stdout)
+        self.assertEqual(child_wait[1:], (0, 0))
+        self.assertEqual(parent_wait, err(ECHILD))  # its child was reaped at once
 
     def test_sigaction_reads_24_bytes_and_writes_16(self):
         SIGPIPE, SIGKILL, SIGUSR1 = 13, 9, 30
