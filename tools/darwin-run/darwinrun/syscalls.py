@@ -355,17 +355,22 @@ class Syscalls:
         body = bytes(host[2:size])
         return bytes([size & 0xFF, darwin]) + body
 
-    def copy_out_sockaddr(self, call, name, namelen_at, host, host_len):
-        """accept/getsockname/getpeername: XNU copies min(given, sa_len) bytes
-        and writes that length back."""
-        if not name:
-            return
-        given = self.u32(namelen_at)
-        darwin = self.sockaddr_out(host.raw[:host_len])
-        length = min(given, len(darwin))
-        self.write(name, darwin[:length])
+    def copy_out_sockaddr(self, call, name, namelen_at, given, darwin, fault_length=None):
+        """accept, getsockname, getpeername, recvfrom (bsd/kern/uipc_syscalls.c):
+        copy min(given, sa_len) bytes of the address, then write back sa_len,
+        "the actual, untruncated address length". A failed copy of the
+        address is EFAULT, except in accept and recvfrom's copyout_sa,
+        which go on and write back `fault_length` instead."""
+        copied = min(given, len(darwin))
+        length = len(darwin)
+        try:
+            self.write(name, darwin[:copied])
+        except Fail:
+            if fault_length is None:
+                raise
+            length = fault_length
         self.write(namelen_at, struct.pack("<I", length))
-        call.show(call.args[0] & 0xFFFFFFFF, strace.sockaddr(darwin[:length]), f"[{length}]")
+        call.show(call.args[0] & 0xFFFFFFFF, strace.sockaddr(darwin[:copied]), f"[{length}]")
 
 
 def socket_domain(fd):
@@ -1062,21 +1067,21 @@ def sys_listen(s, c):
     return check(libc_listen(fd, backlog), socket_call=True)
 
 
-def _name_call(s, c, fn, name, name_len_at):
-    fd = c.int(0)
-    c.show(fd, strace.pointer(name), strace.pointer(name_len_at))
-    if name:
-        s.u32(name_len_at)  # EFAULT before anything happens
-        s.writable(name_len_at, 4)
+def _name_call(s, fn):
+    """A host call that fills in a socket address: its result, and the
+    address in Darwin layout."""
     host = ctypes.create_string_buffer(128)
     host_len = ctypes.c_uint(128)
     ret = check(fn(host, host_len), socket_call=True)
-    return ret, host, host_len.value
+    return ret, s.sockaddr_out(host.raw[:host_len.value])
 
 
 @syscall(30, "accept")
 def sys_accept(s, c):
     fd, name, name_len_at = c.int(0), c.size(1), c.size(2)
+    c.show(fd, strace.pointer(name), strace.pointer(name_len_at))
+    # accept_nocancel reads *anamelen first, and only when name is set.
+    given = s.u32(name_len_at) if name else 0
 
     def accept(host, host_len):
         # Darwin's accept sleeps without a timeout: it ignores SO_RCVTIMEO
@@ -1094,7 +1099,7 @@ def sys_accept(s, c):
                 ctypes.set_errno(err)
         return libc_accept(fd, host, ctypes.byref(host_len))
 
-    new, host, host_len = _name_call(s, c, accept, name, name_len_at)
+    new, darwin = _name_call(s, accept)
     s.forget_fd(new)
     s.connected.add(new)
     # An accepted socket inherits SO_NOSIGPIPE (bsd/kern/uipc_socket2.c,
@@ -1103,26 +1108,32 @@ def sys_accept(s, c):
         s.nosigpipe.add(new)
     if libc_fcntl(fd, fcntl.F_GETFL, 0) & os.O_NONBLOCK:
         libc_fcntl(new, fcntl.F_SETFL, libc_fcntl(new, fcntl.F_GETFL, 0) | os.O_NONBLOCK)
-    s.copy_out_sockaddr(c, name, name_len_at, host, host_len)
+    if name:
+        # The new descriptor stays even if a copy out fails; a failed copy
+        # of the address leaves the truncated length (accept_nocancel).
+        s.copy_out_sockaddr(c, name, name_len_at, given, darwin,
+                            fault_length=min(given, len(darwin)))
     return new
+
+
+def _local_or_peer_name(s, c, fn):
+    """getsockname and getpeername: the socket is checked (EBADF, ENOTSOCK,
+    and ENOTCONN for getpeername) before *alen is read."""
+    fd, name, name_len_at = c.int(0), c.size(1), c.size(2)
+    c.show(fd, strace.pointer(name), strace.pointer(name_len_at))
+    _ret, darwin = _name_call(s, lambda h, n: fn(fd, h, ctypes.byref(n)))
+    s.copy_out_sockaddr(c, name, name_len_at, s.u32(name_len_at), darwin)
+    return 0
 
 
 @syscall(32, "getsockname")
 def sys_getsockname(s, c):
-    fd, name, name_len_at = c.int(0), c.size(1), c.size(2)
-    _ret, host, host_len = _name_call(
-        s, c, lambda h, n: libc_getsockname(fd, h, ctypes.byref(n)), name, name_len_at)
-    s.copy_out_sockaddr(c, name, name_len_at, host, host_len)
-    return 0
+    return _local_or_peer_name(s, c, libc_getsockname)
 
 
 @syscall(31, "getpeername")
 def sys_getpeername(s, c):
-    fd, name, name_len_at = c.int(0), c.size(1), c.size(2)
-    _ret, host, host_len = _name_call(
-        s, c, lambda h, n: libc_getpeername(fd, h, ctypes.byref(n)), name, name_len_at)
-    s.copy_out_sockaddr(c, name, name_len_at, host, host_len)
-    return 0
+    return _local_or_peer_name(s, c, libc_getpeername)
 
 
 def _option(level, name):
@@ -1239,6 +1250,8 @@ def sys_recvfrom(s, c):
     fd, buf, n, flags, name, name_len_at = (c.int(0), c.size(1), c.size(2), c.int(3),
                                             c.size(4), c.size(5))
     c.show(fd, strace.pointer(buf), n, strace.flags(flags, xnu.MSG_FLAGS))
+    # recvfrom_nocancel reads *fromlenaddr first (0 without it).
+    given = s.u32(name_len_at) if name_len_at else 0
     s.writable(buf, n)
     host = ctypes.create_string_buffer(min(n, IO_CHUNK))
     addr = ctypes.create_string_buffer(128)
@@ -1247,8 +1260,16 @@ def sys_recvfrom(s, c):
                               ctypes.byref(addr_len)), socket_call=True)
     s.write(buf, host.raw[:got])
     c.show(fd, strace.quote(host.raw[:got]), n, strace.flags(flags, xnu.MSG_FLAGS))
-    if name and addr_len.value:
-        s.copy_out_sockaddr(c, name, name_len_at, addr, addr_len.value)
+    if name:
+        # recvit and copyout_sa: a stream socket has no source address, and
+        # then, as for a length of 0, the length written back is 0.
+        darwin = s.sockaddr_out(addr.raw[:addr_len.value]) if addr_len.value else b""
+        if not given or not darwin:
+            if name_len_at:
+                s.write(name_len_at, struct.pack("<I", 0))
+        else:
+            # copyout_sa ignores a failed copy and leaves the length given
+            s.copy_out_sockaddr(c, name, name_len_at, given, darwin, fault_length=given)
     return got
 
 

@@ -15,10 +15,12 @@ GETPID, ACCEPT, GETSOCKNAME, KILL, PIPE, SIGACTION = 20, 30, 32, 37, 42, 46
 SETITIMER, SOCKET, CONNECT, BIND, SETSOCKOPT, LISTEN = 83, 97, 98, 104, 105, 106
 WRITEV, SENDTO, SHUTDOWN, PREAD, LSEEK, POLL = 121, 133, 134, 153, 199, 230
 SENDFILE, FSTAT64, GETDIRENTRIES64, OPENAT, FSTATAT64, GETENTROPY = 337, 339, 344, 463, 470, 500
+RECVFROM, GETPEERNAME = 29, 31
 
 # Darwin errno values (bsd/sys/errno.h)
 ENOENT, EBADF, ECHILD, EFAULT, EINVAL, ENOTDIR, ESPIPE = 2, 9, 10, 14, 22, 20, 29
 EDOM, ENOTSOCK, ENOTSUP, EADDRINUSE, ENOTCONN, ENOSYS = 33, 38, 45, 48, 57, 78
+EOPNOTSUPP = 102
 
 LOOPBACK = bytes([16, 2, 0, 0, 127, 0, 0, 1]) + bytes(8)  # Darwin sockaddr_in, port 0
 EX_SOFTWARE = 70  # darwin-run stopped the run
@@ -329,6 +331,35 @@ class Sockets(unittest.TestCase):
         self.assertEqual(name[4:8], bytes([127, 0, 0, 1]))
         self.assertEqual(rec[5], err(EINVAL))  # already bound
         self.assertEqual(rec[6][2], 1)  # unknown domain fails
+
+    def test_address_lengths_come_back_untruncated(self):
+        """accept, getsockname and getpeername copy min(*len, sa_len) bytes
+        and write sa_len back, "the actual, untruncated address length"
+        (bsd/kern/uipc_syscalls.c); recvfrom writes 0 when there is no
+        address, as for TCP (copyout_sa)."""
+        lengths = "lens: .word 8, 0, 4, 2, 16, 16, 0\n"  # one per call below
+        body = (call(SOCKET, 2, 1, 0, keep="x19") + call(BIND, "x19", "addr", 16)
+                + call(LISTEN, "x19", 5) + call(GETSOCKNAME, "x19", "name", "namelen")
+                + call(GETSOCKNAME, "x19", "short", "lens")
+                + call(GETSOCKNAME, "x19", "untouched", "lens+4")
+                + call(SOCKET, 2, 1, 0, keep="x20") + call(CONNECT, "x20", "name", 16)
+                + call(ACCEPT, "x19", "short", "lens+8", keep="x21")
+                + call(GETPEERNAME, "x20", "short", "lens+12")
+                + call(WRITE, "x20", "addr", 1)
+                + call(RECVFROM, "x21", "buf", 1, 0, "short", "lens+16")
+                + call(GETSOCKNAME, "x19", 0, "lens+20")
+                + call(GETSOCKNAME, "x19", 0, "lens+24")
+                + call(WRITE, 2, "lens", 28) + call(WRITE, 2, "untouched", 4))
+        extra = (self.extra() + "short: .space 16\n.p2align 2\n" + lengths
+                 + "untouched: .word 0x55555555\n")
+        out = run(build("sockaddr_lengths", body, extra), strict=True)
+        rec = records(out.stdout)
+        self.assertEqual(rec[4:6], [ok(0), ok(0)])
+        self.assertEqual(rec[8][1:], (0, 0))  # accept
+        self.assertEqual(rec[9:12], [ok(0), ok(1), ok(1)])
+        self.assertEqual(rec[12:14], [err(EFAULT), ok(0)])  # no buffer for 16 bytes; for 0
+        self.assertEqual(struct.unpack("<7I", out.stderr[:28]), (16, 16, 16, 16, 0, 16, 16))
+        self.assertEqual(out.stderr[28:], b"\x55" * 4)  # a length of 0 copies nothing
 
     def test_setsockopt_translates_levels_and_timeval(self):
         SO_REUSEADDR, SO_RCVTIMEO, SO_NOSIGPIPE = 0x4, 0x1006, 0x1022
