@@ -68,6 +68,7 @@ IO_CHUNK = 16 << 20  # a read asks the host for at most this much at once
 UIO_MAXIOV = 1024  # bsd/sys/uio.h
 GETDIRENTRIES64_EXTENDED_BUFSIZE = 1024  # bsd/sys/dirent_private.h
 GETDIRENTRIES64_EOF = 1
+GETDIRENTRIES_MAXBUFSIZE = 128 * 1024 * 1024  # bsd/vfs/vfs_syscalls.c
 SYS_OPENAT2 = 437  # Linux: the same number on every architecture
 RESOLVE_NO_SYMLINKS = 0x04  # linux/openat2.h
 
@@ -787,8 +788,22 @@ def _open(s, c, dirfd, path_at, flags, mode, show_dirfd):
         ret = libc_syscall(SYS_OPENAT2, host_dirfd,
                            ctypes.cast(ctypes.c_char_p(path), ctypes.c_void_p).value,
                            ctypes.cast(ctypes.c_char_p(how), ctypes.c_void_p).value, 24, 0)
-        return check(ret)
-    return check(libc_openat(host_dirfd, path, host_flags, mode))
+    else:
+        ret = libc_openat(host_dirfd, path, host_flags, mode)
+    if ret == -1 and ctypes.get_errno() == errno.ENXIO and _is_socket(host_dirfd, path):
+        # A UNIX-domain socket in the file system: Linux says ENXIO, XNU's
+        # vn_authorize_open_existing (bsd/vfs/vfs_subr.c) "Operation not
+        # supported on socket".
+        raise Fail(xnu.E["EOPNOTSUPP"])
+    return check(ret)
+
+
+def _is_socket(host_dirfd, path):
+    try:
+        st = os.stat(path, dir_fd=None if host_dirfd == -100 else host_dirfd)
+    except OSError:
+        return False
+    return stat.S_ISSOCK(st.st_mode)
 
 
 @syscall(5, "open")
@@ -971,21 +986,27 @@ def sys_fstatat64(s, c):
 def sys_getdirentries64(s, c):
     """Darwin's directory entries (bsd/sys/dirent.h struct direntry, via
     bsd/vfs/vfs_syscalls.c getdirentries64): d_ino u64, d_seekoff u64,
-    d_reclen u16, d_namlen u16, d_type u8, d_name at 21; records padded to
-    8 bytes. With bufsize >= 1024 the last 4 bytes hold a flags word."""
+    d_reclen u16, d_namlen u16, d_type u8, d_name at 21. With bufsize >=
+    1024 the last 4 bytes hold a flags word."""
     fd, buf, bufsize, pos_at = c.int(0), c.size(1), c.size(2), c.size(3)
     c.show(fd, strace.pointer(buf), bufsize, strace.pointer(pos_at))
+    # getdirentries_common: fp_getfvp (bsd/kern/kern_descrip.c) wants a
+    # vnode, and a pipe or a socket is none: ENOTSUP. A file (or a named
+    # FIFO) is one, but no directory: EINVAL.
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    if stat.S_ISSOCK(mode) or (stat.S_ISFIFO(mode) and _anonymous_pipe(fd)):
+        raise Fail(xnu.E["ENOTSUP"])
+    if not stat.S_ISDIR(mode):
+        raise Fail(xnu.E["EINVAL"])
     room = bufsize
     if bufsize >= GETDIRENTRIES64_EXTENDED_BUFSIZE:
         room -= 4
-    room = min(room, 128 * 1024)  # GETDIRENTRIES_MAXBUFSIZE
+    room = min(room, GETDIRENTRIES_MAXBUFSIZE)
     s.writable(buf, bufsize)
-    s.writable(pos_at, 8)
-    start = libc_lseek(fd, 0, os.SEEK_CUR)
-    if start == -1:
-        # a pipe or socket: XNU says EINVAL for anything not a directory
-        err = ctypes.get_errno()
-        raise Fail(xnu.E["EINVAL"] if err == errno.ESPIPE else xnu.darwin_errno(err))
+    start = check(libc_lseek(fd, 0, os.SEEK_CUR))
     out = bytearray()
     names = []
     eof = False
@@ -993,10 +1014,7 @@ def sys_getdirentries64(s, c):
     full = False
     host = ctypes.create_string_buffer(32 * 1024)
     while not full:
-        got = libc_getdents64(fd, host, len(host))
-        if got == -1:
-            err = ctypes.get_errno()
-            raise Fail(xnu.E["EINVAL"] if err == errno.ENOTDIR else xnu.darwin_errno(err))
+        got = check(libc_getdents64(fd, host, len(host)))
         if got == 0:
             eof = True
             break
@@ -1004,7 +1022,11 @@ def sys_getdirentries64(s, c):
         while at < got:
             d_ino, d_off, reclen, d_type = struct.unpack_from("<QqHB", host.raw, at)
             name = host.raw[at + 19:at + reclen].split(b"\0", 1)[0]
-            size = (21 + len(name) + 1 + 7) & ~7
+            # DIRENT64_LEN (bsd/vfs/vfs_syscalls.c): sizeof(struct direntry),
+            # 1048 with its d_name[1024] and padding, less the 1023 bytes
+            # of d_name a short name leaves unused, rounded up to 8 (HFS+
+            # sizes its records the same way: EXT_DIRENT_LEN)
+            size = (1048 + len(name) - 1023 + 7) & ~7
             if len(out) + size > room:
                 full = True
                 break
@@ -1018,12 +1040,19 @@ def sys_getdirentries64(s, c):
             raise Fail(xnu.E["EINVAL"])  # not even one entry fits
         libc_lseek(fd, resume, os.SEEK_SET)
     s.write(buf, bytes(out))
+    # The position goes out after the entries are read: a bad pointer
+    # fails the call with the directory already moved on.
     s.write(pos_at, struct.pack("<q", start))
     if bufsize >= GETDIRENTRIES64_EXTENDED_BUFSIZE:
         s.write(buf + bufsize - 4, struct.pack("<I", GETDIRENTRIES64_EOF if eof else 0))
     c.show(fd, "[" + ", ".join(strace.quote(n, None) for n in names) + "]", bufsize,
            f"[{start}]" + (" /* EOF */" if eof else ""))
     return len(out)
+
+
+def _anonymous_pipe(fd):
+    """A pipe from pipe(), not a FIFO in the file system."""
+    return os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:")
 
 
 # --- sockets ------------------------------------------------------------------

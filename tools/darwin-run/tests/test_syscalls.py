@@ -3,6 +3,7 @@ XNU leaves them, on success and on each error path."""
 
 import os
 import signal
+import socket
 import struct
 import tempfile
 import unittest
@@ -100,6 +101,41 @@ class Files(unittest.TestCase):
         self.assertEqual(rec[4][2], 0)
         self.assertEqual(os.stat(self.dir.name + "/made").st_mode & 0o777, 0o600)
 
+    def test_getdirentries64_needs_a_directory_vnode(self):
+        # fp_getfvp (bsd/kern/kern_descrip.c): a pipe or a socket is no
+        # vnode, ENOTSUP; a file is one, but no directory: EINVAL.
+        body = (call(PIPE, keep="x19") + call(GETDIRENTRIES64, "x19", "buf", 4096, "pos")
+                + call(SOCKET, 2, 1, 0, keep="x20")
+                + call(GETDIRENTRIES64, "x20", "buf", 4096, "pos")
+                + call(GETDIRENTRIES64, 99, "buf", 4096, "pos"))
+        rec = records(run(build("getdirentries_kinds", body, ".p2align 3\npos: .quad 0\n")).stdout)
+        self.assertEqual(rec[1::2], [err(ENOTSUP), err(ENOTSUP)])
+        self.assertEqual(rec[-1], err(EBADF))
+
+    def test_getdirentries64_fills_up_to_128_mib(self):
+        # GETDIRENTRIES_MAXBUFSIZE is 128 MiB (bsd/vfs/vfs_syscalls.c): a
+        # 1 MiB buffer takes 5000 entries of 40 bytes in one call.
+        for i in range(5000):
+            open(os.path.join(self.dir.name, f"{i:08}"), "w").close()
+        body = (call(OPEN, "dir", 0x100000, 0, keep="x19")
+                + call(GETDIRENTRIES64, "x19", "big", 1 << 20, "pos")
+                + "    ADDR x9, big\n    movz x10, #0x10, lsl #16\n    add x9, x9, x10\n"
+                + "    ldur w1, [x9, #-4]\n    mov x0, #0\n    REPORT\n")
+        extra = (data("dir", self.dir.name) + ".p2align 3\npos: .quad 0\n"
+                 + ".p2align 3\nbig: .space 1 << 20\n")
+        rec = records(run(build("getdirentries_big", body, extra)).stdout)
+        self.assertEqual(rec[1], ok(5000 * 40 + 3 * 32))  # ".", "..", "f.txt": 32 each
+        self.assertEqual(rec[2][1], 1)  # GETDIRENTRIES64_EOF
+
+    def test_opening_a_socket_file_is_eopnotsupp(self):
+        # vn_authorize_open_existing (bsd/vfs/vfs_subr.c); Linux says ENXIO
+        path = os.path.join(self.dir.name, "sock")
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(path)
+            body = call(OPEN, "path", 0, 0) + call(OPEN, "path", 0x100000, 0)
+            rec = records(run(build("open_socket", body, data("path", path))).stdout)
+        self.assertEqual(rec, [err(EOPNOTSUPP), err(ENOTDIR)])  # O_DIRECTORY comes first
+
     def test_open_flags_xnu_refuses(self):
         """open1 and vn_open_auth (bsd/vfs/vfs_syscalls.c, vfs_vnops.c) fail
         these with EINVAL before they look at the path, on any file."""
@@ -176,7 +212,9 @@ class Files(unittest.TestCase):
             ino, _seekoff, reclen, namlen, dtype = struct.unpack_from("<QQHHB", buf, at)
             name = buf[at + 21:at + 21 + namlen]  # d_name at 21
             self.assertEqual(buf[at + 21 + namlen], 0)
-            self.assertEqual(reclen % 8, 0)
+            # DIRENT64_LEN (bsd/vfs/vfs_syscalls.c): sizeof(struct direntry),
+            # 1048, less the 1023 bytes of d_name it does not use, to 8 bytes
+            self.assertEqual(reclen, (1048 + namlen - 1023 + 7) & ~7)
             entries[name] = (ino, dtype)
             at += reclen
         self.assertEqual(at, got)
