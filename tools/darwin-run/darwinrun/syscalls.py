@@ -750,12 +750,7 @@ def _open(s, c, dirfd, path_at, flags, mode, show_dirfd):
         c.show(*parts)
 
     show(strace.pointer(path_at))
-    if dirfd == xnu.AT_FDCWD:
-        host_dirfd = -100  # Linux AT_FDCWD (uapi/linux/fcntl.h)
-    elif dirfd < 0:
-        raise Fail(xnu.E["EBADF"])
-    else:
-        host_dirfd = dirfd
+    host_dirfd = _at_dirfd(s, dirfd, path_at)  # open1at
     # open1 (bsd/vfs/vfs_syscalls.c), then vn_open_auth (bsd/vfs/vfs_vnops.c)
     # refuse these before the path is looked at.
     access = flags & xnu.O_ACCMODE
@@ -804,6 +799,18 @@ def _is_socket(host_dirfd, path):
     except OSError:
         return False
     return stat.S_ISSOCK(st.st_mode)
+
+
+def _at_dirfd(s, dirfd, path_at):
+    """The host descriptor for an *at call's dirfd. XNU's nameiat and
+    open1at (bsd/vfs/vfs_syscalls.c) read the path's first byte, and look
+    at the descriptor only for a relative path: an absolute one goes even
+    with a bad descriptor."""
+    if dirfd == xnu.AT_FDCWD or s.read(path_at, 1) == b"/":
+        return -100  # Linux AT_FDCWD (uapi/linux/fcntl.h)
+    if dirfd < 0:
+        raise Fail(xnu.E["EBADF"])
+    return dirfd
 
 
 @syscall(5, "open")
@@ -961,24 +968,20 @@ def sys_lstat64(s, c):
 @syscall(470, "fstatat64")
 def sys_fstatat64(s, c):
     dirfd, path_at, at, flags = c.int(0), c.size(1), c.size(2), c.int(3)
-    path = s.cstring(path_at)
-    c.show(strace.fd(dirfd), strace.quote(path, None), strace.pointer(at),
-           strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()]))
+    shown_flags = strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()])
+    c.show(strace.fd(dirfd), strace.pointer(path_at), strace.pointer(at), shown_flags)
+    # fstatat64 checks its flags first, then fstatat_internal looks the path up
+    if flags & ~xnu.FSTATAT_FLAGS:
+        raise Fail(xnu.E["EINVAL"])
     if flags & ~xnu.AT_SYMLINK_NOFOLLOW:
-        known = sum(xnu.AT_FLAGS)
-        if flags & ~known:
-            raise Fail(xnu.E["EINVAL"])
         raise Fatal(f"fstatat64 flags {flags:#x} are not emulated")
-    if dirfd == xnu.AT_FDCWD:
-        host_dirfd = None
-    elif dirfd < 0:
-        raise Fail(xnu.E["EBADF"])
-    else:
-        host_dirfd = dirfd
+    host_dirfd = _at_dirfd(s, dirfd, path_at)
+    path = s.cstring(path_at)
+    c.show(strace.fd(dirfd), strace.quote(path, None), strace.pointer(at), shown_flags)
     st = _stat_out(s, c, at, lambda: os.stat(
-        path, dir_fd=host_dirfd, follow_symlinks=not flags & xnu.AT_SYMLINK_NOFOLLOW))
-    c.show(strace.fd(dirfd), strace.quote(path, None), stat_text(st),
-           strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()]))
+        path, dir_fd=None if host_dirfd == -100 else host_dirfd,
+        follow_symlinks=not flags & xnu.AT_SYMLINK_NOFOLLOW))
+    c.show(strace.fd(dirfd), strace.quote(path, None), stat_text(st), shown_flags)
     return 0
 
 

@@ -88,11 +88,14 @@ class Files(unittest.TestCase):
 
     def test_open_flags_and_at_fdcwd_are_darwin_values(self):
         O_DIRECTORY, O_CREAT, O_WRONLY = 0x100000, 0x200, 0x1
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(self.dir.name)  # for the relative path
         body = (call(OPEN, "missing", 0, 0) + call(OPEN, "file", O_DIRECTORY, 0)
-                + call(OPENAT, -2, "file", 0, 0) + call(OPENAT, -100, "file", 0, 0)
-                + call(OPENAT, -2, "made", O_CREAT | O_WRONLY, 0o600))
+                + call(OPENAT, -2, "relative", 0, 0) + call(OPENAT, -100, "relative", 0, 0)
+                + call(OPENAT, -2, "made", O_CREAT | O_WRONLY, 0o600)
+                + call(OPENAT, -100, "file", 0, 0))
         extra = (data("missing", self.dir.name + "/nope") + data("file", self.file)
-                 + data("made", self.dir.name + "/made"))
+                 + data("made", self.dir.name + "/made") + data("relative", "f.txt"))
         rec = records(run(build("open", body, extra)).stdout)
         self.assertEqual(rec[0], err(ENOENT))
         self.assertEqual(rec[1], err(ENOTDIR))  # O_DIRECTORY understood
@@ -100,6 +103,24 @@ class Files(unittest.TestCase):
         self.assertEqual(rec[3], err(EBADF))  # ...and Linux's -100 is a bad fd
         self.assertEqual(rec[4][2], 0)
         self.assertEqual(os.stat(self.dir.name + "/made").st_mode & 0o777, 0o600)
+        # open1at (bsd/vfs/vfs_syscalls.c) ignores the descriptor for an
+        # absolute path, as Linux does
+        self.assertEqual(rec[5][2], 0)
+
+    def test_fstatat64_flags_and_descriptor(self):
+        # fstatat64 takes AT_SYMLINK_NOFOLLOW, AT_REALDEV, AT_FDONLY and
+        # AT_SYMLINK_NOFOLLOW_ANY; anything else is EINVAL, even AT_* flags
+        # of other calls. nameiat ignores the descriptor for an absolute path.
+        AT_REMOVEDIR, AT_EACCESS = 0x80, 0x10
+        body = (call(FSTATAT64, -2, "file", "buf", AT_REMOVEDIR)
+                + call(FSTATAT64, -2, "file", "buf", AT_EACCESS)
+                + call(FSTATAT64, -100, "file", "buf", 0)
+                + call(FSTATAT64, -100, "relative", "buf", 0))
+        extra = data("file", self.file) + data("relative", "f.txt")
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(self.dir.name)
+        rec = records(run(build("fstatat_flags", body, extra)).stdout)
+        self.assertEqual(rec, [err(EINVAL), err(EINVAL), ok(0), err(EBADF)])
 
     def test_getdirentries64_needs_a_directory_vnode(self):
         # fp_getfvp (bsd/kern/kern_descrip.c): a pipe or a socket is no
