@@ -63,6 +63,11 @@ const LINGER_LIMIT: usize = 1024 * 1024;
 /// The program itself, called once by the entry point of the target with
 /// the arguments the kernel laid out: `args[0]` is the program's own name.
 fn start(args: &[*const u8]) -> ! {
+    // Before the program opens anything, so that nothing it opens can
+    // become its standard input, output or error.
+    if let Err(err) = sys::fill_standard_descriptors() {
+        fail(Line::new().push(b"open /dev/null"), err);
+    }
     if args.len() > 3 {
         usage(Line::new().push(b"too many arguments"));
     }

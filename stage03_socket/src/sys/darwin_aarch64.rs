@@ -21,6 +21,7 @@ pub mod nr {
     pub const BIND: usize = 104;
     pub const SETSOCKOPT: usize = 105;
     pub const LISTEN: usize = 106;
+    pub const OPENAT: usize = 463;
 }
 // ANCHOR_END: nr
 
@@ -32,10 +33,14 @@ pub const SOCK_STREAM: usize = 1;
 pub const SOL_SOCKET: usize = 0xffff;
 pub const SO_REUSEADDR: usize = 0x0004;
 
+/// "The directory the process runs in", for `openat` (bsd/sys/fcntl.h).
+pub const AT_FDCWD: usize = -2isize as usize;
+
 /// Error numbers, from xnu bsd/sys/errno.h. The BSD numbering: the
 /// networking errors differ from Linux's.
 pub mod errno {
     pub const EPERM: usize = 1;
+    pub const ENOENT: usize = 2;
     pub const EINTR: usize = 4;
     pub const EBADF: usize = 9;
     pub const ENOMEM: usize = 12;

@@ -18,6 +18,7 @@ pub mod nr {
     pub const LISTEN: usize = 50;
     pub const GETSOCKNAME: usize = 51;
     pub const SETSOCKOPT: usize = 54;
+    pub const OPENAT: usize = 257;
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
     pub const EXIT: usize = 231;
 }

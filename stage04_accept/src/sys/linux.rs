@@ -15,10 +15,15 @@ pub const SOCK_STREAM: usize = 1;
 pub const SOL_SOCKET: usize = 1;
 pub const SO_REUSEADDR: usize = 2;
 
+/// "The directory the process runs in", for `openat`
+/// (include/uapi/linux/fcntl.h).
+pub const AT_FDCWD: usize = -100isize as usize;
+
 /// Error numbers, from include/uapi/asm-generic/errno-base.h and
 /// errno.h: x86_64 and arm64 both use the generic table.
 pub mod errno {
     pub const EPERM: usize = 1;
+    pub const ENOENT: usize = 2;
     pub const EINTR: usize = 4;
     pub const EBADF: usize = 9;
     pub const ECHILD: usize = 10;

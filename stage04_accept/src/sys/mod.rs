@@ -57,6 +57,7 @@ impl Errno {
         use arch::errno::*;
         let known = [
             (EPERM, "EPERM", "operation not permitted"),
+            (ENOENT, "ENOENT", "no such file or directory"),
             (EINTR, "EINTR", "interrupted by a signal"),
             (EBADF, "EBADF", "bad file descriptor"),
             (ECHILD, "ECHILD", "no child processes"),
@@ -108,6 +109,36 @@ pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 // ANCHOR_END: write
+
+// ANCHOR: standard_descriptors
+/// `O_RDWR`, open for reading and writing: 2 on every target (xnu
+/// bsd/sys/fcntl.h; Linux include/uapi/asm-generic/fcntl.h).
+const O_RDWR: usize = 2;
+
+/// Makes sure descriptors 0, 1 and 2 are open, so that nothing the program
+/// opens later becomes its standard input, output or error. A shell can
+/// start a program with one of them closed (`<&-`, `>&-`, `2>&-`), and the
+/// kernel gives every new descriptor the lowest number free (xnu
+/// bsd/kern/kern_descrip.c, `fdalloc`; Linux fs/file.c, `alloc_fd`).
+///
+/// So each open of /dev/null fills the lowest gap, and once one comes back
+/// above 2 there is none left: that last one is closed again. Opened for
+/// reading and writing, a filled standard input reads end of file, as with
+/// `</dev/null`, and a filled output takes and drops everything, as with
+/// `>/dev/null`. glibc does this for setuid programs (csu/check_fds.c), Go's
+/// runtime for every program (src/runtime/fds_unix.go).
+pub fn fill_standard_descriptors() -> Result<(), Errno> {
+    let path = c"/dev/null".as_ptr() as usize;
+    loop {
+        // SAFETY: openat reads the NUL-terminated string at `path`; the
+        // mode argument only matters when creating a file.
+        let fd = unsafe { arch::syscall5(arch::nr::OPENAT, arch::AT_FDCWD, path, O_RDWR, 0, 0) }?;
+        if fd > STDERR {
+            return close(fd);
+        }
+    }
+}
+// ANCHOR_END: standard_descriptors
 
 // ANCHOR: read
 /// Reads at most `buf.len()` bytes from `fd` into `buf` and returns how many

@@ -11,6 +11,7 @@ use core::arch::{asm, naked_asm};
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
 /// the generic table).
 pub mod nr {
+    pub const OPENAT: usize = 56;
     pub const CLOSE: usize = 57;
     pub const READ: usize = 63;
     pub const WRITE: usize = 64;

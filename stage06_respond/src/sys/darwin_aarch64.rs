@@ -28,6 +28,7 @@ pub mod nr {
     pub const SETSOCKOPT: usize = 105;
     pub const LISTEN: usize = 106;
     pub const SHUTDOWN: usize = 134;
+    pub const OPENAT: usize = 463;
 }
 // ANCHOR_END: nr
 
@@ -44,10 +45,14 @@ pub const SO_RCVTIMEO: usize = 0x1006;
 /// receiving half, `SHUT_RDWR` 2 both).
 pub const SHUT_WR: usize = 1;
 
+/// "The directory the process runs in", for `openat` (bsd/sys/fcntl.h).
+pub const AT_FDCWD: usize = -2isize as usize;
+
 /// Error numbers, from xnu bsd/sys/errno.h. The BSD numbering: the
 /// networking errors differ from Linux's.
 pub mod errno {
     pub const EPERM: usize = 1;
+    pub const ENOENT: usize = 2;
     pub const EINTR: usize = 4;
     pub const EBADF: usize = 9;
     pub const ECHILD: usize = 10;

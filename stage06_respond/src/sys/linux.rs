@@ -21,10 +21,15 @@ pub const SO_RCVTIMEO: usize = 20;
 /// include/linux/net.h: `SHUT_RD` 0, `SHUT_WR` 1, `SHUT_RDWR` 2).
 pub const SHUT_WR: usize = 1;
 
+/// "The directory the process runs in", for `openat`
+/// (include/uapi/linux/fcntl.h).
+pub const AT_FDCWD: usize = -100isize as usize;
+
 /// Error numbers, from include/uapi/asm-generic/errno-base.h and
 /// errno.h: x86_64 and arm64 both use the generic table.
 pub mod errno {
     pub const EPERM: usize = 1;
+    pub const ENOENT: usize = 2;
     pub const EINTR: usize = 4;
     pub const EBADF: usize = 9;
     pub const ECHILD: usize = 10;

@@ -24,6 +24,7 @@ pub mod nr {
     pub const FORK: usize = 57;
     pub const WAIT4: usize = 61;
     pub const KILL: usize = 62;
+    pub const OPENAT: usize = 257;
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
     pub const EXIT: usize = 231;
 }

@@ -122,6 +122,33 @@ pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
 }
 // ANCHOR_END: write
 
+// ANCHOR: standard_descriptors
+/// `O_RDWR`, open for reading and writing: 2 on every target (xnu
+/// bsd/sys/fcntl.h; Linux include/uapi/asm-generic/fcntl.h).
+const O_RDWR: usize = 2;
+
+/// Makes sure descriptors 0, 1 and 2 are open, so that nothing the program
+/// opens later becomes its standard input, output or error. A shell can
+/// start a program with one of them closed (`<&-`, `>&-`, `2>&-`), and the
+/// kernel gives every new descriptor the lowest number free (xnu
+/// bsd/kern/kern_descrip.c, `fdalloc`; Linux fs/file.c, `alloc_fd`).
+///
+/// So each open of /dev/null fills the lowest gap, and once one comes back
+/// above 2 there is none left: that last one is closed again. Opened for
+/// reading and writing, a filled standard input reads end of file, as with
+/// `</dev/null`, and a filled output takes and drops everything, as with
+/// `>/dev/null`. glibc does this for setuid programs (csu/check_fds.c), Go's
+/// runtime for every program (src/runtime/fds_unix.go).
+pub fn fill_standard_descriptors() -> Result<(), Errno> {
+    loop {
+        let fd = openat(arch::AT_FDCWD, b"/dev/null", O_RDWR)?;
+        if fd > STDERR {
+            return close(fd);
+        }
+    }
+}
+// ANCHOR_END: standard_descriptors
+
 // ANCHOR: read
 /// Reads at most `buf.len()` bytes from `fd` into `buf` and returns how many
 /// arrived; 0 means end of file.
@@ -308,8 +335,9 @@ pub use arch::{PATH_MAX, Stat};
 /// bsd/sys/syslimits.h).
 pub const NAME_MAX: usize = 255;
 
-/// Opens `name`, relative to the directory `dir`, for reading. `name` is
-/// copied into a buffer of ours to add the NUL the kernel looks for.
+/// Opens `name`, relative to the directory `dir`, for reading unless
+/// `flags` hold another access mode. `name` is copied into a buffer of
+/// ours to add the NUL the kernel looks for.
 fn openat(dir: usize, name: &[u8], flags: usize) -> Result<usize, Errno> {
     let mut path = [0u8; PATH_MAX];
     if name.len() >= path.len() {
