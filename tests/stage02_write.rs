@@ -1,7 +1,7 @@
 //! Stage 02 echoes its arguments, greets when it has none, and turns a
 //! failed write into exit status 1.
 
-use workbook_tests::{stage, stage_with_stdout_closed, transcript};
+use workbook_tests::{stage, stage_with_closed, transcript};
 
 fn run(args: &[&str]) -> String {
     transcript(&stage("stage02_write").args(args).output().unwrap())
@@ -29,7 +29,7 @@ fn passes_bytes_through_unchanged() {
 
 #[test]
 fn fails_with_status_1_when_stdout_is_closed() {
-    let out = stage_with_stdout_closed("stage02_write", &["hi"])
+    let out = stage_with_closed("stage02_write", 1, &["hi"])
         .output()
         .unwrap();
     insta::assert_snapshot!(transcript(&out));

@@ -103,3 +103,11 @@ fn rejects_bad_ports_with_usage_and_status_2() {
     }
     insta::assert_snapshot!(all);
 }
+
+/// Started with standard input, output or error closed, it fills the gap
+/// with /dev/null and runs as it would with /dev/null there: its socket
+/// never becomes one of the three.
+#[test]
+fn runs_with_each_standard_descriptor_closed() {
+    workbook_tests::with_each_standard_descriptor_closed(STAGE, &[], false);
+}

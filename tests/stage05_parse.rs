@@ -265,3 +265,11 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
     server.stop_cleanly();
     pool.assert_gone();
 }
+
+/// Started with standard input, output or error closed, it fills the gap
+/// with /dev/null and runs as it would with /dev/null there: its socket
+/// never becomes one of the three.
+#[test]
+fn runs_with_each_standard_descriptor_closed() {
+    workbook_tests::with_each_standard_descriptor_closed(STAGE, &[], true);
+}

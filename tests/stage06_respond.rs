@@ -540,3 +540,11 @@ fn a_browser_shows_the_home_page_and_the_404_page() {
         );
     }
 }
+
+/// Started with standard input, output or error closed, it fills the gap
+/// with /dev/null and runs as it would with /dev/null there: its socket
+/// never becomes one of the three.
+#[test]
+fn runs_with_each_standard_descriptor_closed() {
+    workbook_tests::with_each_standard_descriptor_closed(STAGE, &[], true);
+}

@@ -756,3 +756,13 @@ fn a_browser_loads_the_demo_site() {
     }
 }
 // ANCHOR_END: browser
+
+/// Started with standard input, output or error closed, it fills the gap
+/// with /dev/null and runs as it would with /dev/null there: its socket
+/// never becomes one of the three.
+#[test]
+fn runs_with_each_standard_descriptor_closed() {
+    let site = small_site("closed-descriptors");
+    let root = site.root().display().to_string();
+    workbook_tests::with_each_standard_descriptor_closed(STAGE, &[&root], true);
+}

@@ -182,14 +182,14 @@ pub fn runs_report(stage_name: &str, arg_lists: &[&[&str]]) -> String {
     report
 }
 
-/// Like [`stage`], but started through `sh` with standard output closed,
-/// as `stage02_write hi >&-` does in a shell.
-pub fn stage_with_stdout_closed(stage_name: &str, args: &[&str]) -> Command {
+/// Like [`stage`], but started through `sh` with descriptor `fd` closed,
+/// as `stage02_write hi >&-` (1) or `stage03_socket <&-` (0) do in a shell.
+pub fn stage_with_closed(stage_name: &str, fd: u32, args: &[&str]) -> Command {
     let inner = stage(stage_name);
     let mut command = Command::new("sh");
     command
         .arg("-c")
-        .arg(r#"exec "$@" >&-"#)
+        .arg(format!(r#"exec "$@" {fd}>&-"#))
         .arg("sh")
         .arg(inner.get_program())
         .args(inner.get_args())
@@ -236,6 +236,7 @@ pub struct Server {
 }
 
 /// How a server ended: its status and what it wrote after its first line.
+#[derive(Debug)]
 pub struct Stopped {
     pub status: std::process::ExitStatus,
     pub stdout: Vec<String>,
@@ -246,11 +247,18 @@ impl Server {
     /// Starts `stage_name` with `args`, which should include the port
     /// (`"0"`), and waits for its first line.
     pub fn start(stage_name: &str, args: &[&str]) -> Server {
+        let mut command = stage(stage_name);
+        command.args(args);
+        Server::spawn(command, stage_name).read_first_line(stage_name)
+    }
+
+    /// Starts `command` (a stage) with its standard streams piped, without
+    /// waiting for anything.
+    fn spawn(mut command: Command, stage_name: &str) -> Server {
         use std::io::{BufRead, Read};
         use std::os::unix::process::CommandExt;
         use std::process::Stdio;
-        let mut child = stage(stage_name)
-            .args(args)
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -272,23 +280,27 @@ impl Server {
             let _ = stderr.read_to_string(&mut text);
             text
         });
-        let mut server = Server {
+        Server {
             child,
             port: 0,
             first_line: String::new(),
             lines,
             stderr: Some(stderr),
-        };
-        let first = server.next_line().unwrap_or_else(|| {
-            let stderr = server.stderr.take().and_then(|t| t.join().ok());
+        }
+    }
+
+    /// Waits for the server's first line and reads its port from it.
+    fn read_first_line(mut self, stage_name: &str) -> Server {
+        let first = self.next_line().unwrap_or_else(|| {
+            let stderr = self.stderr.take().and_then(|t| t.join().ok());
             panic!("{stage_name} printed no first line; stderr: {stderr:?}")
         });
-        server.port = first
+        self.port = first
             .strip_prefix("listening on http://127.0.0.1:")
             .and_then(|port| port.parse().ok())
             .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
-        server.first_line = first;
-        server
+        self.first_line = first;
+        self
     }
 
     /// The server's standard input, to type into.
@@ -361,6 +373,153 @@ impl Drop for Server {
     }
 }
 // ANCHOR_END: server
+
+// ANCHOR: closed_descriptors
+/// The scenario every server stage passes, from stage 03 on: started with
+/// standard input, output or error closed (`<&-`, `>&-`, `2>&-`), in turn,
+/// it behaves as it does with that descriptor on /dev/null, because it puts
+/// /dev/null there before it opens anything (`fill_standard_descriptors` in
+/// its sys/mod.rs). Without that, its listening socket (or stage 07's
+/// document root) would take the free number, and it would read the socket
+/// as its input, or write its log into it.
+///
+/// - 0 closed: the run is the run with `</dev/null`, port aside: the first
+///   line, then end of input, which stops the server with status 0.
+/// - 1 closed, then 2 closed: the server listens, is still running, lets a
+///   client connect (with `answers_http`, answers `GET /` with 200), and
+///   stops with status 0 when its input ends, with nothing on stderr.
+///
+/// With 1 or 2 closed, on Linux, /proc must also show /dev/null on that
+/// descriptor: nothing else tells a filled standard error from a listening
+/// socket that sits on descriptor 2 and works. Elsewhere (macOS), only the
+/// behaviour is checked.
+pub fn with_each_standard_descriptor_closed(stage_name: &str, args: &[&str], answers_http: bool) {
+    let mut all = vec!["0"];
+    all.extend_from_slice(args);
+    let with_null = stage(stage_name)
+        .args(&all)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let closed = stage_with_closed(stage_name, 0, &all).output().unwrap();
+    assert_eq!(
+        with_null.status.code(),
+        Some(0),
+        "{}",
+        transcript(&with_null)
+    );
+    assert_eq!(
+        without_port(&transcript(&closed)),
+        without_port(&transcript(&with_null)),
+        "{stage_name} with standard input closed, then on /dev/null"
+    );
+    for fd in [1, 2] {
+        let server = start_with_closed(stage_name, fd, args);
+        assert_filled_with_dev_null(&server, fd, stage_name);
+        if answers_http {
+            let answer = exchange(server.port, &get_request("/"));
+            assert!(
+                answer.starts_with(b"HTTP/1.1 200 OK\r\n"),
+                "{stage_name} with descriptor {fd} closed answered {}",
+                shown(&answer)
+            );
+        } else {
+            drop(connect(server.port));
+        }
+        let stopped = server.stop();
+        let what = format!("{stage_name} with descriptor {fd} closed");
+        assert_eq!(stopped.status.code(), Some(0), "{what}: {stopped:?}");
+        assert_eq!(stopped.stderr, "", "{what}");
+    }
+}
+
+/// A transcript with the port of its `listening on` line replaced.
+fn without_port(text: &str) -> String {
+    match text.split_once("127.0.0.1:") {
+        Some((before, after)) => {
+            let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{before}127.0.0.1:[PORT]{rest}")
+        }
+        None => text.to_owned(),
+    }
+}
+
+/// Starts `stage_name` with descriptor `fd` closed and returns it once it
+/// listens. With standard output closed it cannot say on which port, so
+/// it gets a free one from here, and another if, in the moment between,
+/// something else took that one (bind fails with EADDRINUSE).
+fn start_with_closed(stage_name: &str, fd: u32, args: &[&str]) -> Server {
+    if fd != 1 {
+        let mut all = vec!["0"];
+        all.extend_from_slice(args);
+        let command = stage_with_closed(stage_name, fd, &all);
+        return Server::spawn(command, stage_name).read_first_line(stage_name);
+    }
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|probe| probe.local_addr())
+            .expect("a free port")
+            .port();
+        let port_text = port.to_string();
+        let mut all = vec![port_text.as_str()];
+        all.extend_from_slice(args);
+        let mut server = Server::spawn(stage_with_closed(stage_name, fd, &all), stage_name);
+        server.port = port;
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let brief = std::time::Duration::from_millis(100);
+        let mut exited = false;
+        let up = eventually(|| {
+            exited = server.child.try_wait().ok().flatten().is_some();
+            exited || std::net::TcpStream::connect_timeout(&addr, brief).is_ok()
+        });
+        assert!(up, "{stage_name} neither listens on {port} nor exits");
+        if !exited {
+            return server;
+        }
+        let stopped = server.stop();
+        assert!(
+            stopped.stderr.contains("(EADDRINUSE"),
+            "{stage_name} with descriptor {fd} closed exited: {stopped:?}"
+        );
+    }
+    panic!("{stage_name}: five free ports were all taken before it could bind one")
+}
+
+/// On Linux, descriptor `fd` of a running `server` must be /dev/null, as
+/// /proc shows it. Under a runner, the process is the runner's (qemu's,
+/// Python's), with the guest's descriptors. A socket or a directory there
+/// is the stage's own doing, and fails the test. Anything else was already
+/// open when the stage started: the runner handed it over, so the case
+/// tests nothing, and says so. pyenv's `python3` is such a runner: a bash
+/// script, and bash keeps a script it runs open on descriptor 2 when that
+/// one was free (bash general.c, `move_to_high_fd`: "don't close stderr").
+fn assert_filled_with_dev_null(server: &Server, fd: u32, stage_name: &str) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::io::Write;
+        let path = format!("/proc/{}/fd/{fd}", server.pid());
+        let target = std::fs::read_link(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        if target == Path::new("/dev/null") {
+            return;
+        }
+        let own = target.to_string_lossy().starts_with("socket:")
+            || std::fs::metadata(&path).is_ok_and(|m| m.is_dir());
+        assert!(
+            !own,
+            "{stage_name}: descriptor {fd} is {}, not /dev/null",
+            target.display()
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "{stage_name} with descriptor {fd} closed: not tested, the runner started it \
+             with {fd} open on {}",
+            target.display()
+        );
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (server, fd, stage_name);
+}
+// ANCHOR_END: closed_descriptors
 
 // ANCHOR: http
 /// Connects to 127.0.0.1:`port`. Timeouts on every step keep a broken
