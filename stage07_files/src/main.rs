@@ -137,7 +137,10 @@ fn start(args: &[*const u8]) -> ! {
     }
     // A client that hangs up before its answer is written makes that write
     // raise SIGPIPE, whose default action kills the process. Ignored, the
-    // write fails with EPIPE instead. Forked children inherit this.
+    // write fails with EPIPE instead. Forked children inherit this. A
+    // handler for some signal, if one is ever added here, must be installed
+    // without SA_RESTART: on macOS, a restarted sendfile sends again what
+    // it had sent (see `sendfile` in sys/darwin_aarch64.rs).
     if let Err(err) = sys::ignore_signal(sys::SIGPIPE) {
         fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }

@@ -233,6 +233,17 @@ pub fn getdents(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
 /// bytes that went before a timeout or a signal are reported as sent, and
 /// the error comes back on the next call. Six arguments, so it has a
 /// trap of its own: `hdtr` (headers to send first) is null, `flags` 0.
+///
+/// That written-back count is also why no signal handler may be installed
+/// with `SA_RESTART` while this call can run. With that flag, a signal that
+/// interrupts its wait for room in the socket (`sbwait`) makes it return
+/// ERESTART, and xnu restarts a call by moving the program counter back
+/// onto its `svc`, registers unchanged (bsd/dev/arm/systemcalls.c,
+/// `arm_prepare_u64_syscall_return`). The restarted call finds in `len`
+/// the count already sent, not the count asked for, and the same `offset`:
+/// it sends those bytes again, or, if none had gone, the whole file, since
+/// 0 means "to the end". Without the flag it fails with EINTR, and the
+/// bytes that went are reported as sent.
 pub fn sendfile(file: usize, sock: usize, offset: u64, count: usize) -> Result<usize, Errno> {
     let mut len = count as i64;
     let ret: usize;
@@ -270,7 +281,8 @@ const SIG_IGN: usize = 1;
 /// What `sigaction` (syscall 46) reads: xnu's `struct __sigaction`
 /// (bsd/sys/signal.h; the kernel copies it in as `__user64_sigaction`).
 /// `sa_tramp` is the code the kernel jumps to to run a handler; ignoring
-/// a signal runs no code, so it stays 0.
+/// a signal runs no code, so it stays 0. A real handler must also leave
+/// `SA_RESTART` (0x2) out of `sa_flags`: see [`sendfile`].
 #[repr(C)]
 struct SigAction {
     sa_handler: usize,
