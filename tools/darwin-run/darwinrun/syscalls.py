@@ -70,6 +70,7 @@ GETDIRENTRIES64_EXTENDED_BUFSIZE = 1024  # bsd/sys/dirent_private.h
 GETDIRENTRIES64_EOF = 1
 GETDIRENTRIES_MAXBUFSIZE = 128 * 1024 * 1024  # bsd/vfs/vfs_syscalls.c
 SYS_OPENAT2 = 437  # Linux: the same number on every architecture
+LINUX_AT_FDCWD = -100  # uapi/linux/fcntl.h
 RESOLVE_NO_SYMLINKS = 0x04  # linux/openat2.h
 
 HANDLERS = {}
@@ -795,7 +796,7 @@ def _open(s, c, dirfd, path_at, flags, mode, show_dirfd):
 
 def _is_socket(host_dirfd, path):
     try:
-        st = os.stat(path, dir_fd=None if host_dirfd == -100 else host_dirfd)
+        st = os.stat(path, dir_fd=host_dirfd)
     except OSError:
         return False
     return stat.S_ISSOCK(st.st_mode)
@@ -807,7 +808,7 @@ def _at_dirfd(s, dirfd, path_at):
     at the descriptor only for a relative path: an absolute one goes even
     with a bad descriptor."""
     if dirfd == xnu.AT_FDCWD or s.read(path_at, 1) == b"/":
-        return -100  # Linux AT_FDCWD (uapi/linux/fcntl.h)
+        return LINUX_AT_FDCWD
     if dirfd < 0:
         raise Fail(xnu.E["EBADF"])
     return dirfd
@@ -979,8 +980,7 @@ def sys_fstatat64(s, c):
     path = s.cstring(path_at)
     c.show(strace.fd(dirfd), strace.quote(path, None), strace.pointer(at), shown_flags)
     st = _stat_out(s, c, at, lambda: os.stat(
-        path, dir_fd=None if host_dirfd == -100 else host_dirfd,
-        follow_symlinks=not flags & xnu.AT_SYMLINK_NOFOLLOW))
+        path, dir_fd=host_dirfd, follow_symlinks=not flags & xnu.AT_SYMLINK_NOFOLLOW))
     c.show(strace.fd(dirfd), strace.quote(path, None), stat_text(st), shown_flags)
     return 0
 
