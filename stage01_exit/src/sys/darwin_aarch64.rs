@@ -8,10 +8,11 @@
 use core::arch::asm;
 
 // ANCHOR: nr
-/// System call numbers, from xnu bsd/kern/syscalls.master.
+/// System call numbers and, beside each, the call's prototype there
+/// (xnu bsd/kern/syscalls.master).
 pub mod nr {
     /// `exit` ends the whole process (xnu bsd/kern/kern_exit.c, `exit1`).
-    pub const EXIT: usize = 1;
+    pub const EXIT: usize = 1; // void exit(int rval)
 }
 // ANCHOR_END: nr
 

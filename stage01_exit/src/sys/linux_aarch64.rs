@@ -8,10 +8,11 @@ use core::arch::{asm, naked_asm};
 
 // ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
-/// the generic table).
+/// the generic table); beside each, the prototype of the kernel function it
+/// runs (include/linux/syscalls.h).
 pub mod nr {
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
-    pub const EXIT: usize = 94;
+    pub const EXIT: usize = 94; // long sys_exit_group(int error_code)
 }
 // ANCHOR_END: nr
 
@@ -26,7 +27,6 @@ pub mod nr {
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
         "mov x29, #0",  // a zero frame pointer marks the outermost frame
-        "mov x30, #0",  // and a zero link register: there is nowhere to return
         "bl {start}",   // call start with sp as the kernel left it
         "brk #0",       // start never returns; trap if it somehow did
         start = sym start,

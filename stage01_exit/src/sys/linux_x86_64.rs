@@ -7,10 +7,12 @@
 use core::arch::{asm, naked_asm};
 
 // ANCHOR: nr
-/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl.
+/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl;
+/// beside each, the prototype of the kernel function it runs
+/// (include/linux/syscalls.h).
 pub mod nr {
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
-    pub const EXIT: usize = 231;
+    pub const EXIT: usize = 231; // long sys_exit_group(int error_code)
 }
 // ANCHOR_END: nr
 

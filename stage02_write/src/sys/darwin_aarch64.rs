@@ -9,11 +9,12 @@ use super::Errno;
 use core::arch::asm;
 
 // ANCHOR: nr
-/// System call numbers, from xnu bsd/kern/syscalls.master.
+/// System call numbers and, beside each, the call's prototype there
+/// (xnu bsd/kern/syscalls.master).
 pub mod nr {
     /// `exit` ends the whole process (xnu bsd/kern/kern_exit.c, `exit1`).
-    pub const EXIT: usize = 1;
-    pub const WRITE: usize = 4;
+    pub const EXIT: usize = 1; // void exit(int rval)
+    pub const WRITE: usize = 4; // user_ssize_t write(int fd, user_addr_t cbuf, user_size_t nbyte)
 }
 // ANCHOR_END: nr
 

@@ -8,11 +8,13 @@ use super::Errno;
 use core::arch::{asm, naked_asm};
 
 // ANCHOR: nr
-/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl.
+/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl;
+/// beside each, the prototype of the kernel function it runs
+/// (include/linux/syscalls.h).
 pub mod nr {
+    pub const WRITE: usize = 1; // long sys_write(unsigned int fd, const char __user *buf, size_t count)
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
-    pub const EXIT: usize = 231;
-    pub const WRITE: usize = 1;
+    pub const EXIT: usize = 231; // long sys_exit_group(int error_code)
 }
 // ANCHOR_END: nr
 

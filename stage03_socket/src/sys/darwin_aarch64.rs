@@ -9,19 +9,20 @@ use super::Errno;
 use core::arch::asm;
 
 // ANCHOR: nr
-/// System call numbers, from xnu bsd/kern/syscalls.master.
+/// System call numbers and, beside each, the call's prototype there
+/// (xnu bsd/kern/syscalls.master).
 pub mod nr {
     /// `exit` ends the whole process (xnu bsd/kern/kern_exit.c, `exit1`).
-    pub const EXIT: usize = 1;
-    pub const READ: usize = 3;
-    pub const WRITE: usize = 4;
-    pub const CLOSE: usize = 6;
-    pub const GETSOCKNAME: usize = 32;
-    pub const SOCKET: usize = 97;
-    pub const BIND: usize = 104;
-    pub const SETSOCKOPT: usize = 105;
-    pub const LISTEN: usize = 106;
-    pub const OPENAT: usize = 463;
+    pub const EXIT: usize = 1; // void exit(int rval)
+    pub const READ: usize = 3; // user_ssize_t read(int fd, user_addr_t cbuf, user_size_t nbyte)
+    pub const WRITE: usize = 4; // user_ssize_t write(int fd, user_addr_t cbuf, user_size_t nbyte)
+    pub const CLOSE: usize = 6; // int sys_close(int fd)
+    pub const GETSOCKNAME: usize = 32; // int getsockname(int fdes, caddr_t asa, socklen_t *alen)
+    pub const SOCKET: usize = 97; // int socket(int domain, int type, int protocol)
+    pub const BIND: usize = 104; // int bind(int s, caddr_t name, socklen_t namelen)
+    pub const SETSOCKOPT: usize = 105; // int setsockopt(int s, int level, int name, caddr_t val, socklen_t valsize)
+    pub const LISTEN: usize = 106; // int listen(int s, int backlog)
+    pub const OPENAT: usize = 463; // int openat(int fd, user_addr_t path, int flags, int mode)
 }
 // ANCHOR_END: nr
 

@@ -9,19 +9,20 @@ use core::arch::{asm, naked_asm};
 
 // ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
-/// the generic table).
+/// the generic table); beside each, the prototype of the kernel function it
+/// runs (include/linux/syscalls.h).
 pub mod nr {
-    pub const OPENAT: usize = 56;
-    pub const CLOSE: usize = 57;
-    pub const READ: usize = 63;
-    pub const WRITE: usize = 64;
+    pub const OPENAT: usize = 56; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)
+    pub const CLOSE: usize = 57; // long sys_close(unsigned int fd)
+    pub const READ: usize = 63; // long sys_read(unsigned int fd, char __user *buf, size_t count)
+    pub const WRITE: usize = 64; // long sys_write(unsigned int fd, const char __user *buf, size_t count)
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
-    pub const EXIT: usize = 94;
-    pub const SOCKET: usize = 198;
-    pub const BIND: usize = 200;
-    pub const LISTEN: usize = 201;
-    pub const GETSOCKNAME: usize = 204;
-    pub const SETSOCKOPT: usize = 208;
+    pub const EXIT: usize = 94; // long sys_exit_group(int error_code)
+    pub const SOCKET: usize = 198; // long sys_socket(int, int, int)
+    pub const BIND: usize = 200; // long sys_bind(int, struct sockaddr __user *, int)
+    pub const LISTEN: usize = 201; // long sys_listen(int, int)
+    pub const GETSOCKNAME: usize = 204; // long sys_getsockname(int, struct sockaddr __user *, int __user *)
+    pub const SETSOCKOPT: usize = 208; // long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen)
 }
 // ANCHOR_END: nr
 
@@ -40,7 +41,6 @@ pub use super::linux::*;
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
         "mov x29, #0",  // a zero frame pointer marks the outermost frame
-        "mov x30, #0",  // and a zero link register: there is nowhere to return
         "mov x0, sp",   // first argument of start: where argc is
         "bl {start}",   // call start with sp as the kernel left it
         "brk #0",       // start never returns; trap if it somehow did

@@ -8,25 +8,27 @@ use super::Errno;
 use core::arch::{asm, naked_asm};
 
 // ANCHOR: nr
-/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl.
+/// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl;
+/// beside each, the prototype of the kernel function it runs
+/// (include/linux/syscalls.h).
 pub mod nr {
-    pub const READ: usize = 0;
-    pub const WRITE: usize = 1;
-    pub const CLOSE: usize = 3;
-    pub const RT_SIGACTION: usize = 13;
-    pub const GETPID: usize = 39;
-    pub const SOCKET: usize = 41;
-    pub const ACCEPT: usize = 43;
-    pub const BIND: usize = 49;
-    pub const LISTEN: usize = 50;
-    pub const GETSOCKNAME: usize = 51;
-    pub const SETSOCKOPT: usize = 54;
-    pub const FORK: usize = 57;
-    pub const WAIT4: usize = 61;
-    pub const KILL: usize = 62;
-    pub const OPENAT: usize = 257;
+    pub const READ: usize = 0; // long sys_read(unsigned int fd, char __user *buf, size_t count)
+    pub const WRITE: usize = 1; // long sys_write(unsigned int fd, const char __user *buf, size_t count)
+    pub const CLOSE: usize = 3; // long sys_close(unsigned int fd)
+    pub const RT_SIGACTION: usize = 13; // long sys_rt_sigaction(int, const struct sigaction __user *, struct sigaction __user *, size_t)
+    pub const GETPID: usize = 39; // long sys_getpid(void)
+    pub const SOCKET: usize = 41; // long sys_socket(int, int, int)
+    pub const ACCEPT: usize = 43; // long sys_accept(int, struct sockaddr __user *, int __user *)
+    pub const BIND: usize = 49; // long sys_bind(int, struct sockaddr __user *, int)
+    pub const LISTEN: usize = 50; // long sys_listen(int, int)
+    pub const GETSOCKNAME: usize = 51; // long sys_getsockname(int, struct sockaddr __user *, int __user *)
+    pub const SETSOCKOPT: usize = 54; // long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen)
+    pub const FORK: usize = 57; // long sys_fork(void)
+    pub const WAIT4: usize = 61; // long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru)
+    pub const KILL: usize = 62; // long sys_kill(pid_t pid, int sig)
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
-    pub const EXIT: usize = 231;
+    pub const EXIT: usize = 231; // long sys_exit_group(int error_code)
+    pub const OPENAT: usize = 257; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)
 }
 // ANCHOR_END: nr
 

@@ -9,26 +9,27 @@ use super::Errno;
 use core::arch::asm;
 
 // ANCHOR: nr
-/// System call numbers, from xnu bsd/kern/syscalls.master.
+/// System call numbers and, beside each, the call's prototype there
+/// (xnu bsd/kern/syscalls.master).
 pub mod nr {
     /// `exit` ends the whole process (xnu bsd/kern/kern_exit.c, `exit1`).
-    pub const EXIT: usize = 1;
+    pub const EXIT: usize = 1; // void exit(int rval)
     /// `fork` returns twice; see [`super::fork`] for how to tell which is which.
-    pub const FORK: usize = 2;
-    pub const READ: usize = 3;
-    pub const WRITE: usize = 4;
-    pub const CLOSE: usize = 6;
-    pub const WAIT4: usize = 7;
-    pub const ACCEPT: usize = 30;
-    pub const GETSOCKNAME: usize = 32;
-    pub const KILL: usize = 37;
-    pub const SIGACTION: usize = 46;
-    pub const SOCKET: usize = 97;
-    pub const BIND: usize = 104;
-    pub const SETSOCKOPT: usize = 105;
-    pub const LISTEN: usize = 106;
-    pub const SHUTDOWN: usize = 134;
-    pub const OPENAT: usize = 463;
+    pub const FORK: usize = 2; // int fork(void)
+    pub const READ: usize = 3; // user_ssize_t read(int fd, user_addr_t cbuf, user_size_t nbyte)
+    pub const WRITE: usize = 4; // user_ssize_t write(int fd, user_addr_t cbuf, user_size_t nbyte)
+    pub const CLOSE: usize = 6; // int sys_close(int fd)
+    pub const WAIT4: usize = 7; // int wait4(int pid, user_addr_t status, int options, user_addr_t rusage)
+    pub const ACCEPT: usize = 30; // int accept(int s, caddr_t name, socklen_t *anamelen)
+    pub const GETSOCKNAME: usize = 32; // int getsockname(int fdes, caddr_t asa, socklen_t *alen)
+    pub const KILL: usize = 37; // int kill(int pid, int signum, int posix)
+    pub const SIGACTION: usize = 46; // int sigaction(int signum, struct __sigaction *nsa, struct sigaction *osa)
+    pub const SOCKET: usize = 97; // int socket(int domain, int type, int protocol)
+    pub const BIND: usize = 104; // int bind(int s, caddr_t name, socklen_t namelen)
+    pub const SETSOCKOPT: usize = 105; // int setsockopt(int s, int level, int name, caddr_t val, socklen_t valsize)
+    pub const LISTEN: usize = 106; // int listen(int s, int backlog)
+    pub const SHUTDOWN: usize = 134; // int shutdown(int s, int how)
+    pub const OPENAT: usize = 463; // int openat(int fd, user_addr_t path, int flags, int mode)
 }
 // ANCHOR_END: nr
 

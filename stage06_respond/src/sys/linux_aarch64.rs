@@ -9,25 +9,26 @@ use core::arch::{asm, naked_asm};
 
 // ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
-/// the generic table).
+/// the generic table); beside each, the prototype of the kernel function it
+/// runs (include/linux/syscalls.h).
 pub mod nr {
-    pub const OPENAT: usize = 56;
-    pub const CLOSE: usize = 57;
-    pub const READ: usize = 63;
-    pub const WRITE: usize = 64;
+    pub const OPENAT: usize = 56; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)
+    pub const CLOSE: usize = 57; // long sys_close(unsigned int fd)
+    pub const READ: usize = 63; // long sys_read(unsigned int fd, char __user *buf, size_t count)
+    pub const WRITE: usize = 64; // long sys_write(unsigned int fd, const char __user *buf, size_t count)
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
-    pub const EXIT: usize = 94;
-    pub const KILL: usize = 129;
-    pub const RT_SIGACTION: usize = 134;
-    pub const SOCKET: usize = 198;
-    pub const BIND: usize = 200;
-    pub const LISTEN: usize = 201;
-    pub const ACCEPT: usize = 202;
-    pub const GETSOCKNAME: usize = 204;
-    pub const SETSOCKOPT: usize = 208;
-    pub const SHUTDOWN: usize = 210;
-    pub const CLONE: usize = 220;
-    pub const WAIT4: usize = 260;
+    pub const EXIT: usize = 94; // long sys_exit_group(int error_code)
+    pub const KILL: usize = 129; // long sys_kill(pid_t pid, int sig)
+    pub const RT_SIGACTION: usize = 134; // long sys_rt_sigaction(int, const struct sigaction __user *, struct sigaction __user *, size_t)
+    pub const SOCKET: usize = 198; // long sys_socket(int, int, int)
+    pub const BIND: usize = 200; // long sys_bind(int, struct sockaddr __user *, int)
+    pub const LISTEN: usize = 201; // long sys_listen(int, int)
+    pub const ACCEPT: usize = 202; // long sys_accept(int, struct sockaddr __user *, int __user *)
+    pub const GETSOCKNAME: usize = 204; // long sys_getsockname(int, struct sockaddr __user *, int __user *)
+    pub const SETSOCKOPT: usize = 208; // long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen)
+    pub const SHUTDOWN: usize = 210; // long sys_shutdown(int, int)
+    pub const CLONE: usize = 220; // long sys_clone(unsigned long, unsigned long, int __user *, unsigned long, int __user *)
+    pub const WAIT4: usize = 260; // long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru)
 }
 // ANCHOR_END: nr
 
@@ -46,7 +47,6 @@ pub use super::linux::*;
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
         "mov x29, #0",  // a zero frame pointer marks the outermost frame
-        "mov x30, #0",  // and a zero link register: there is nowhere to return
         "mov x0, sp",   // first argument of start: where argc is
         "bl {start}",   // call start with sp as the kernel left it
         "brk #0",       // start never returns; trap if it somehow did

@@ -1,8 +1,7 @@
-//! The Linux ABI that x86_64 and aarch64 share: constants, error numbers
-//! and structures from the generic uapi headers, and the calls built on
-//! them. Only the trap, the syscall numbers and `fork` differ between
-//! the two, so they stay in `linux_x86_64.rs` and `linux_aarch64.rs`,
-//! which re-export everything here.
+//! The Linux ABI that x86_64 and aarch64 share: constants and structures
+//! from the generic uapi headers, and the calls built on them. What differs
+//! between the two stays in `linux_x86_64.rs` and `linux_aarch64.rs`, which
+//! re-export everything here.
 
 use super::Errno;
 use super::arch::{nr, syscall3, syscall5};

@@ -9,32 +9,33 @@ use core::arch::{asm, naked_asm};
 
 // ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
-/// the generic table).
+/// the generic table); beside each, the prototype of the kernel function it
+/// runs (include/linux/syscalls.h).
 pub mod nr {
-    pub const OPENAT: usize = 56;
-    pub const CLOSE: usize = 57;
+    pub const OPENAT: usize = 56; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)
+    pub const CLOSE: usize = 57; // long sys_close(unsigned int fd)
     /// `getdents64`.
-    pub const GETDENTS: usize = 61;
-    pub const READ: usize = 63;
-    pub const WRITE: usize = 64;
+    pub const GETDENTS: usize = 61; // long sys_getdents64(unsigned int fd, struct linux_dirent64 __user *dirent, unsigned int count)
+    pub const READ: usize = 63; // long sys_read(unsigned int fd, char __user *buf, size_t count)
+    pub const WRITE: usize = 64; // long sys_write(unsigned int fd, const char __user *buf, size_t count)
     /// `pread64`.
-    pub const PREAD: usize = 67;
+    pub const PREAD: usize = 67; // long sys_pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos)
     /// `sendfile64`: socket first, file second; see [`super::sendfile`].
-    pub const SENDFILE: usize = 71;
-    pub const FSTAT: usize = 80;
+    pub const SENDFILE: usize = 71; // long sys_sendfile64(int out_fd, int in_fd, loff_t __user *offset, size_t count)
+    pub const FSTAT: usize = 80; // long sys_newfstat(unsigned int fd, struct stat __user *statbuf)
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
-    pub const EXIT: usize = 94;
-    pub const KILL: usize = 129;
-    pub const RT_SIGACTION: usize = 134;
-    pub const SOCKET: usize = 198;
-    pub const BIND: usize = 200;
-    pub const LISTEN: usize = 201;
-    pub const ACCEPT: usize = 202;
-    pub const GETSOCKNAME: usize = 204;
-    pub const SETSOCKOPT: usize = 208;
-    pub const SHUTDOWN: usize = 210;
-    pub const CLONE: usize = 220;
-    pub const WAIT4: usize = 260;
+    pub const EXIT: usize = 94; // long sys_exit_group(int error_code)
+    pub const KILL: usize = 129; // long sys_kill(pid_t pid, int sig)
+    pub const RT_SIGACTION: usize = 134; // long sys_rt_sigaction(int, const struct sigaction __user *, struct sigaction __user *, size_t)
+    pub const SOCKET: usize = 198; // long sys_socket(int, int, int)
+    pub const BIND: usize = 200; // long sys_bind(int, struct sockaddr __user *, int)
+    pub const LISTEN: usize = 201; // long sys_listen(int, int)
+    pub const ACCEPT: usize = 202; // long sys_accept(int, struct sockaddr __user *, int __user *)
+    pub const GETSOCKNAME: usize = 204; // long sys_getsockname(int, struct sockaddr __user *, int __user *)
+    pub const SETSOCKOPT: usize = 208; // long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen)
+    pub const SHUTDOWN: usize = 210; // long sys_shutdown(int, int)
+    pub const CLONE: usize = 220; // long sys_clone(unsigned long, unsigned long, int __user *, unsigned long, int __user *)
+    pub const WAIT4: usize = 260; // long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru)
 }
 // ANCHOR_END: nr
 
@@ -110,7 +111,6 @@ impl Stat {
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
         "mov x29, #0",  // a zero frame pointer marks the outermost frame
-        "mov x30, #0",  // and a zero link register: there is nowhere to return
         "mov x0, sp",   // first argument of start: where argc is
         "bl {start}",   // call start with sp as the kernel left it
         "brk #0",       // start never returns; trap if it somehow did
