@@ -7,7 +7,7 @@
 //! - the README's and the introduction's run command name the latest stage;
 //! - the disassembly listings in book/src/listings match fresh release
 //!   builds. That test is ignored by default, since it needs the cross tools
-//!   (tools/cross/build, llvm-objdump-16); CI runs it with `-- --ignored`.
+//!   (tools/cross/build, llvm-objdump); CI runs it with `-- --ignored`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -402,7 +402,7 @@ fn shell(program: &str, args: &[&str]) -> String {
 }
 
 #[test]
-#[ignore = "needs tools/cross/build's toolchain and llvm-16; CI runs it"]
+#[ignore = "needs tools/cross/build's toolchain and llvm; CI runs it"]
 fn listings_are_fresh() {
     if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         panic!(
@@ -412,17 +412,22 @@ fn listings_are_fresh() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     shell(&cargo, &["build", "--release", "-p", "stage01_exit"]);
     let native = "target/release/stage01_exit";
+    let llvm = llvm_version();
+    let (objdump, readelf) = (
+        format!("llvm-objdump-{llvm}"),
+        format!("llvm-readelf-{llvm}"),
+    );
     let mut fresh = BTreeMap::new();
     fresh.insert(
         "stage01_exit.x86_64-unknown-linux-gnu.txt".to_owned(),
-        shell("llvm-objdump-16", &["-d", "-M", "intel", native]),
+        shell(&objdump, &["-d", "-M", "intel", native]),
     );
     fresh.insert(
         "stage01_exit.x86_64-unknown-linux-gnu.readelf.txt".to_owned(),
         format!(
             "{}{}",
-            shell("llvm-readelf-16", &["-lSW", native]),
-            shell("llvm-readelf-16", &["-p", ".comment", native])
+            shell(&readelf, &["-lSW", native]),
+            shell(&readelf, &["-p", ".comment", native])
         ),
     );
     for target in ["aarch64-unknown-linux-gnu", "aarch64-apple-darwin"] {
@@ -430,8 +435,20 @@ fn listings_are_fresh() {
         let binary = format!("target/cross/{target}/release/stage01_exit");
         fresh.insert(
             format!("stage01_exit.{target}.txt"),
-            shell("llvm-objdump-16", &["-d", &binary]),
+            shell(&objdump, &["-d", &binary]),
         );
     }
     check_generated(&book_src().join("listings"), ".txt", &fresh, BLESS_LISTINGS);
+}
+
+/// The LLVM version the cross tools use, from their one place for it.
+fn llvm_version() -> String {
+    let script = r#". tools/cross/toolchain.sh && printf %s "$WORKBOOK_LLVM""#;
+    let out = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(workspace_root())
+        .output()
+        .expect("sh runs");
+    assert!(out.status.success(), "tools/cross/toolchain.sh failed");
+    String::from_utf8(out.stdout).expect("a version number")
 }
