@@ -37,9 +37,9 @@ fn ends_when_a_line_is_entered() {
     use std::io::Write;
     let mut server = Server::start(STAGE, &["0"]);
     server.stdin().write_all(b"\n").unwrap();
-    // `stop` closes stdin too, but the line alone is enough: the server
-    // has already exited or is about to.
-    let stopped = server.stop();
+    // Standard input stays open until the server has exited: end of file
+    // also stops it, and must not be what did.
+    let stopped = server.wait();
     assert_eq!(stopped.status.code(), Some(0));
 }
 

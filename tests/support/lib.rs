@@ -322,6 +322,12 @@ impl Server {
     /// Closes the server's standard input and waits for it to exit.
     pub fn stop(mut self) -> Stopped {
         drop(self.child.stdin.take());
+        self.wait()
+    }
+
+    /// Waits for the server to exit, its standard input left as it is:
+    /// still open, unless [`Server::stop`] closed it.
+    pub fn wait(mut self) -> Stopped {
         let deadline = std::time::Instant::now() + PATIENCE;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
@@ -329,7 +335,7 @@ impl Server {
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "the server did not exit after its stdin closed"
+                "the server did not exit within {PATIENCE:?}"
             );
             std::thread::sleep(std::time::Duration::from_millis(10));
         };
