@@ -165,7 +165,7 @@ fn fail(what: &Line, err: sys::Errno) -> ! {
             .push(b", "),
         None => line.push(b"unknown error ("),
     };
-    line.push(b"errno ").push_decimal(err.0).push(b")\n");
+    line.push(b"errno ").push_decimal(err.number()).push(b")\n");
     let _ = sys::write_all(sys::STDERR, line.as_bytes());
     sys::exit(1)
 }

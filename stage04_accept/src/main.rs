@@ -162,9 +162,8 @@ fn supervise(listener: usize, port: u16) -> ! {
         pool.workers[slot] = start_child(&pool, Role::Worker, listener, port);
     }
     loop {
-        let (pid, ended) = match sys::wait_child() {
+        let (pid, ended) = match sys::errno::retry(sys::wait_child) {
             Ok(child) => child,
-            Err(sys::Errno(sys::errno::EINTR)) => continue,
             Err(err) => {
                 report(Line::new().push(b"wait4"), err);
                 stop(&pool);
@@ -236,7 +235,7 @@ fn stop(pool: &Pool) {
         }
     }
     // wait4 fails with ECHILD once this process has no children left.
-    while let Ok(_) | Err(sys::Errno(sys::errno::EINTR)) = sys::wait_child() {}
+    while sys::errno::retry(sys::wait_child).is_ok() {}
 }
 // ANCHOR_END: supervise
 
@@ -247,11 +246,11 @@ fn stop(pool: &Pool) {
 fn work(listener: usize, port: u16) -> ! {
     let pid = sys::getpid();
     loop {
-        let (conn, peer) = match sys::accept(listener) {
+        let (conn, peer) = match sys::errno::retry(|| sys::accept(listener)) {
             Ok(accepted) => accepted,
-            // A signal interrupted the wait, or a client gave up while it
-            // sat in the queue: neither is a reason to stop accepting.
-            Err(sys::Errno(sys::errno::EINTR | sys::errno::ECONNABORTED)) => continue,
+            // A client gave up while it sat in the queue (a signal that
+            // interrupted the wait is retried): no reason to stop accepting.
+            Err(sys::Errno::ECONNABORTED) => continue,
             Err(err) => socket_failed(b"accept", port, err),
         };
         // Built first and written with one write: lines from workers
@@ -346,7 +345,7 @@ fn report(what: &Line, err: sys::Errno) {
             .push(b", "),
         None => line.push(b"unknown error ("),
     };
-    line.push(b"errno ").push_decimal(err.0).push(b")\n");
+    line.push(b"errno ").push_decimal(err.number()).push(b")\n");
     let _ = sys::write_all(sys::STDERR, line.as_bytes());
 }
 // ANCHOR_END: errors

@@ -187,9 +187,8 @@ fn supervise(listener: usize, port: u16, timeout: u32) -> ! {
         pool.workers[slot] = start_child(&pool, Role::Worker, listener, port, timeout);
     }
     loop {
-        let (pid, ended) = match sys::wait_child() {
+        let (pid, ended) = match sys::errno::retry(sys::wait_child) {
             Ok(child) => child,
-            Err(sys::Errno(sys::errno::EINTR)) => continue,
             Err(err) => {
                 report(Line::new().push(b"wait4"), err);
                 stop(&pool);
@@ -261,7 +260,7 @@ fn stop(pool: &Pool) {
         }
     }
     // wait4 fails with ECHILD once this process has no children left.
-    while let Ok(_) | Err(sys::Errno(sys::errno::EINTR)) = sys::wait_child() {}
+    while sys::errno::retry(sys::wait_child).is_ok() {}
 }
 // ANCHOR_END: supervise
 
@@ -271,11 +270,11 @@ fn stop(pool: &Pool) {
 /// each new connection to one of them.
 fn work(listener: usize, port: u16, timeout: u32) -> ! {
     loop {
-        let (conn, peer) = match sys::accept(listener) {
+        let (conn, peer) = match sys::errno::retry(|| sys::accept(listener)) {
             Ok(accepted) => accepted,
-            // A signal interrupted the wait, or a client gave up while it
-            // sat in the queue: neither is a reason to stop accepting.
-            Err(sys::Errno(sys::errno::EINTR | sys::errno::ECONNABORTED)) => continue,
+            // A client gave up while it sat in the queue (a signal that
+            // interrupted the wait is retried): no reason to stop accepting.
+            Err(sys::Errno::ECONNABORTED) => continue,
             Err(err) => socket_failed(b"accept", port, err),
         };
         let mut log = Line::new();
@@ -352,10 +351,9 @@ fn close_lingering(conn: usize) {
         let mut discard = [0u8; 4096];
         let mut left = LINGER_LIMIT;
         while left > 0 {
-            match sys::read(conn, &mut discard) {
+            match sys::errno::retry(|| sys::read(conn, &mut discard)) {
                 Ok(0) => break,
                 Ok(n) => left = left.saturating_sub(n),
-                Err(sys::Errno(sys::errno::EINTR)) => {}
                 Err(_) => break,
             }
         }
@@ -382,13 +380,12 @@ fn receive(conn: usize, buf: &mut [u8; http::HEAD_LIMIT]) -> Result<http::Parse<
     let mut len = 0;
     // `parse` refuses a full buffer, so there is always room to read into.
     while http::parse(&buf[..len]) == http::Parse::Incomplete {
-        match sys::read(conn, &mut buf[len..]) {
+        match sys::errno::retry(|| sys::read(conn, &mut buf[len..])) {
             Ok(0) if len == 0 => return Err(Unanswered::Gone),
             Ok(0) => break,
             Ok(n) => len += n,
-            Err(sys::Errno(sys::errno::EINTR)) => {}
             // What a read returns when SO_RCVTIMEO runs out.
-            Err(sys::Errno(sys::errno::EAGAIN)) => return Err(Unanswered::TimedOut),
+            Err(sys::Errno::EAGAIN) => return Err(Unanswered::TimedOut),
             Err(_) => return Err(Unanswered::Gone),
         }
     }
@@ -579,7 +576,7 @@ fn report(what: &Line, err: sys::Errno) {
             .push(b", "),
         None => line.push(b"unknown error ("),
     };
-    line.push(b"errno ").push_decimal(err.0).push(b")\n");
+    line.push(b"errno ").push_decimal(err.number()).push(b")\n");
     let _ = sys::write_all(sys::STDERR, line.as_bytes());
 }
 // ANCHOR_END: errors

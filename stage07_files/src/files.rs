@@ -72,12 +72,12 @@ pub fn answer(conn: usize, root: usize, request: &http::Request) -> Status {
 
 /// The status for a path that could not be opened.
 fn open_failed(err: sys::Errno) -> Status {
-    use sys::errno::*;
-    match err.0 {
-        ENOENT | ENOTDIR => http::NOT_FOUND,
+    use sys::Errno;
+    match err {
+        Errno::ENOENT | Errno::ENOTDIR => http::NOT_FOUND,
         // ELOOP: a symbolic link on the way, which `open_beneath` refuses.
-        ELOOP | EACCES | EPERM => http::FORBIDDEN,
-        ENAMETOOLONG => http::URI_TOO_LONG,
+        Errno::ELOOP | Errno::EACCES | Errno::EPERM => http::FORBIDDEN,
+        Errno::ENAMETOOLONG => http::URI_TOO_LONG,
         _ => http::INTERNAL_SERVER_ERROR,
     }
 }

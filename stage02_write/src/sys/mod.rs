@@ -29,6 +29,9 @@ compile_error!(
 );
 // ANCHOR_END: pick
 
+pub mod errno;
+pub use errno::Errno;
+
 // ANCHOR: exit
 /// Ends the process with `status`; the parent (your shell) reads it as `$?`.
 pub fn exit(status: u8) -> ! {
@@ -36,15 +39,6 @@ pub fn exit(status: u8) -> ! {
     unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
 }
 // ANCHOR_END: exit
-
-// ANCHOR: errno
-/// The error number a failed system call reports: positive, in the target's
-/// own numbering (see each `arch` file for how it comes back).
-/// This stage only needs to know that a call failed; stage 03 reads the
-/// number to name the error, hence the `allow`.
-#[derive(Clone, Copy)]
-pub struct Errno(#[allow(dead_code)] pub usize);
-// ANCHOR_END: errno
 
 // ANCHOR: write
 /// Standard output: descriptor 1 on every Unix, opened for us by the shell.

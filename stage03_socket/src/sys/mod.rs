@@ -35,6 +35,9 @@ compile_error!(
 );
 // ANCHOR_END: pick
 
+pub mod errno;
+pub use errno::Errno;
+
 // ANCHOR: exit
 /// Ends the process with `status`; the parent (your shell) reads it as `$?`.
 pub fn exit(status: u8) -> ! {
@@ -42,44 +45,6 @@ pub fn exit(status: u8) -> ! {
     unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
 }
 // ANCHOR_END: exit
-
-// ANCHOR: errno
-/// The error number a failed system call reports: positive, in the target's
-/// own numbering (see each `arch` file for how it comes back).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Errno(pub usize);
-
-impl Errno {
-    /// The error's C name and a short description, for the errors these
-    /// programs can meet; `None` for any other number. The names are the
-    /// same everywhere, the numbers are not: each `arch` file has its own.
-    pub fn describe(self) -> Option<(&'static str, &'static str)> {
-        use arch::errno::*;
-        let known = [
-            (EPERM, "EPERM", "operation not permitted"),
-            (ENOENT, "ENOENT", "no such file or directory"),
-            (EINTR, "EINTR", "interrupted by a signal"),
-            (EBADF, "EBADF", "bad file descriptor"),
-            (ENOMEM, "ENOMEM", "out of memory"),
-            (EACCES, "EACCES", "permission denied"),
-            (EFAULT, "EFAULT", "bad address"),
-            (EINVAL, "EINVAL", "invalid argument"),
-            (ENFILE, "ENFILE", "too many open files in the system"),
-            (EMFILE, "EMFILE", "too many open files"),
-            (EAGAIN, "EAGAIN", "resource temporarily unavailable"),
-            (ENOTSOCK, "ENOTSOCK", "not a socket"),
-            (EPROTONOSUPPORT, "EPROTONOSUPPORT", "protocol not supported"),
-            (EAFNOSUPPORT, "EAFNOSUPPORT", "address family not supported"),
-            (EADDRINUSE, "EADDRINUSE", "address in use"),
-            (EADDRNOTAVAIL, "EADDRNOTAVAIL", "address not available"),
-            (ENOBUFS, "ENOBUFS", "no buffer space available"),
-            (ENOTCONN, "ENOTCONN", "socket is not connected"),
-        ];
-        let (_, name, text) = known.into_iter().find(|&(n, _, _)| n == self.0)?;
-        Some((name, text))
-    }
-}
-// ANCHOR_END: errno
 
 // ANCHOR: write
 /// The three descriptors every Unix program starts with, opened for us by

@@ -48,33 +48,6 @@ pub const SHUT_WR: usize = 1;
 
 /// "The directory the process runs in", for `openat` (bsd/sys/fcntl.h).
 pub const AT_FDCWD: usize = -2isize as usize;
-
-/// Error numbers, from xnu bsd/sys/errno.h. The BSD numbering: the
-/// networking errors differ from Linux's.
-pub mod errno {
-    pub const EPERM: usize = 1;
-    pub const ENOENT: usize = 2;
-    pub const EINTR: usize = 4;
-    pub const EBADF: usize = 9;
-    pub const ECHILD: usize = 10;
-    pub const ENOMEM: usize = 12;
-    pub const EACCES: usize = 13;
-    pub const EFAULT: usize = 14;
-    pub const EINVAL: usize = 22;
-    pub const ENFILE: usize = 23;
-    pub const EMFILE: usize = 24;
-    pub const EPIPE: usize = 32;
-    pub const EAGAIN: usize = 35;
-    pub const ENOTSOCK: usize = 38;
-    pub const EPROTONOSUPPORT: usize = 43;
-    pub const EAFNOSUPPORT: usize = 47;
-    pub const EADDRINUSE: usize = 48;
-    pub const EADDRNOTAVAIL: usize = 49;
-    pub const ECONNABORTED: usize = 53;
-    pub const ECONNRESET: usize = 54;
-    pub const ENOBUFS: usize = 55;
-    pub const ENOTCONN: usize = 57;
-}
 // ANCHOR_END: constants
 
 // ANCHOR: sockaddr_in

@@ -23,33 +23,6 @@ pub const SHUT_WR: usize = 1;
 /// "The directory the process runs in", for `openat`
 /// (include/uapi/linux/fcntl.h).
 pub const AT_FDCWD: usize = -100isize as usize;
-
-/// Error numbers, from include/uapi/asm-generic/errno-base.h and
-/// errno.h: x86_64 and arm64 both use the generic table.
-pub mod errno {
-    pub const EPERM: usize = 1;
-    pub const ENOENT: usize = 2;
-    pub const EINTR: usize = 4;
-    pub const EBADF: usize = 9;
-    pub const ECHILD: usize = 10;
-    pub const ENOMEM: usize = 12;
-    pub const EACCES: usize = 13;
-    pub const EFAULT: usize = 14;
-    pub const EINVAL: usize = 22;
-    pub const ENFILE: usize = 23;
-    pub const EMFILE: usize = 24;
-    pub const EPIPE: usize = 32;
-    pub const EAGAIN: usize = 11;
-    pub const ENOTSOCK: usize = 88;
-    pub const EPROTONOSUPPORT: usize = 93;
-    pub const EAFNOSUPPORT: usize = 97;
-    pub const EADDRINUSE: usize = 98;
-    pub const EADDRNOTAVAIL: usize = 99;
-    pub const ECONNABORTED: usize = 103;
-    pub const ECONNRESET: usize = 104;
-    pub const ENOBUFS: usize = 105;
-    pub const ENOTCONN: usize = 107;
-}
 // ANCHOR_END: constants
 
 // ANCHOR: sockaddr_in

@@ -31,40 +31,6 @@ pub const AT_FDCWD: usize = -100isize as usize;
 /// The longest path the kernel takes, its NUL included
 /// (include/uapi/linux/limits.h).
 pub const PATH_MAX: usize = 4096;
-
-/// Error numbers, from include/uapi/asm-generic/errno-base.h and
-/// errno.h: x86_64 and arm64 both use the generic table.
-pub mod errno {
-    pub const EPERM: usize = 1;
-    pub const ENOENT: usize = 2;
-    pub const EIO: usize = 5;
-    pub const ENOTDIR: usize = 20;
-    pub const ENAMETOOLONG: usize = 36;
-    pub const ENOSYS: usize = 38;
-    pub const ELOOP: usize = 40;
-    /// Linux's name is EOPNOTSUPP; ENOTSUP is the same number.
-    pub const ENOTSUP: usize = 95;
-    pub const EINTR: usize = 4;
-    pub const EBADF: usize = 9;
-    pub const ECHILD: usize = 10;
-    pub const ENOMEM: usize = 12;
-    pub const EACCES: usize = 13;
-    pub const EFAULT: usize = 14;
-    pub const EINVAL: usize = 22;
-    pub const ENFILE: usize = 23;
-    pub const EMFILE: usize = 24;
-    pub const EPIPE: usize = 32;
-    pub const EAGAIN: usize = 11;
-    pub const ENOTSOCK: usize = 88;
-    pub const EPROTONOSUPPORT: usize = 93;
-    pub const EAFNOSUPPORT: usize = 97;
-    pub const EADDRINUSE: usize = 98;
-    pub const EADDRNOTAVAIL: usize = 99;
-    pub const ECONNABORTED: usize = 103;
-    pub const ECONNRESET: usize = 104;
-    pub const ENOBUFS: usize = 105;
-    pub const ENOTCONN: usize = 107;
-}
 // ANCHOR_END: constants
 
 // ANCHOR: sockaddr_in

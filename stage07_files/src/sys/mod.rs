@@ -35,6 +35,9 @@ compile_error!(
 );
 // ANCHOR_END: pick
 
+pub mod errno;
+pub use errno::Errno;
+
 // ANCHOR: exit
 /// Ends the process with `status`; the parent (your shell) reads it as `$?`.
 pub fn exit(status: u8) -> ! {
@@ -42,54 +45,6 @@ pub fn exit(status: u8) -> ! {
     unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
 }
 // ANCHOR_END: exit
-
-// ANCHOR: errno
-/// The error number a failed system call reports: positive, in the target's
-/// own numbering (see each `arch` file for how it comes back).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Errno(pub usize);
-
-impl Errno {
-    /// The error's C name and a short description, for the errors these
-    /// programs can meet; `None` for any other number. The names are the
-    /// same everywhere, the numbers are not: each `arch` file has its own.
-    pub fn describe(self) -> Option<(&'static str, &'static str)> {
-        use arch::errno::*;
-        let known = [
-            (EPERM, "EPERM", "operation not permitted"),
-            (ENOENT, "ENOENT", "no such file or directory"),
-            (EIO, "EIO", "input/output error"),
-            (ENOTDIR, "ENOTDIR", "not a directory"),
-            (ELOOP, "ELOOP", "a symbolic link where none may be"),
-            (ENAMETOOLONG, "ENAMETOOLONG", "file name too long"),
-            (ENOSYS, "ENOSYS", "function not implemented"),
-            (ENOTSUP, "ENOTSUP", "operation not supported"),
-            (EINTR, "EINTR", "interrupted by a signal"),
-            (EBADF, "EBADF", "bad file descriptor"),
-            (ECHILD, "ECHILD", "no child processes"),
-            (ENOMEM, "ENOMEM", "out of memory"),
-            (EACCES, "EACCES", "permission denied"),
-            (EFAULT, "EFAULT", "bad address"),
-            (EINVAL, "EINVAL", "invalid argument"),
-            (ENFILE, "ENFILE", "too many open files in the system"),
-            (EMFILE, "EMFILE", "too many open files"),
-            (EPIPE, "EPIPE", "broken pipe"),
-            (EAGAIN, "EAGAIN", "resource temporarily unavailable"),
-            (ENOTSOCK, "ENOTSOCK", "not a socket"),
-            (EPROTONOSUPPORT, "EPROTONOSUPPORT", "protocol not supported"),
-            (EAFNOSUPPORT, "EAFNOSUPPORT", "address family not supported"),
-            (EADDRINUSE, "EADDRINUSE", "address in use"),
-            (EADDRNOTAVAIL, "EADDRNOTAVAIL", "address not available"),
-            (ECONNABORTED, "ECONNABORTED", "connection aborted"),
-            (ECONNRESET, "ECONNRESET", "connection reset by peer"),
-            (ENOBUFS, "ENOBUFS", "no buffer space available"),
-            (ENOTCONN, "ENOTCONN", "socket is not connected"),
-        ];
-        let (_, name, text) = known.into_iter().find(|&(n, _, _)| n == self.0)?;
-        Some((name, text))
-    }
-}
-// ANCHOR_END: errno
 
 // ANCHOR: write
 /// The three descriptors every Unix program starts with, opened for us by
@@ -112,11 +67,8 @@ pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
 /// signal does that; one added later would.
 pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
     while !bytes.is_empty() {
-        match write(fd, bytes) {
-            Ok(taken) => bytes = &bytes[taken..],
-            Err(Errno(errno::EINTR)) => {}
-            Err(err) => return Err(err),
-        }
+        let taken = errno::retry(|| write(fd, bytes))?;
+        bytes = &bytes[taken..];
     }
     Ok(())
 }
@@ -284,7 +236,7 @@ pub fn shutdown_write(fd: usize) -> Result<(), Errno> {
 // ANCHOR_END: shutdown
 
 // ANCHOR: processes
-pub use arch::{SIGPIPE, SIGTERM, errno, fork, ignore_signal, kill};
+pub use arch::{SIGPIPE, SIGTERM, fork, ignore_signal, kill};
 
 /// How a child process ended, decoded from the status word `wait4` fills
 /// in. The encoding is the same on both kernels (xnu bsd/sys/wait.h;
@@ -341,7 +293,7 @@ pub const NAME_MAX: usize = 255;
 fn openat(dir: usize, name: &[u8], flags: usize) -> Result<usize, Errno> {
     let mut path = [0u8; PATH_MAX];
     if name.len() >= path.len() {
-        return Err(Errno(errno::ENAMETOOLONG));
+        return Err(Errno::ENAMETOOLONG);
     }
     path[..name.len()].copy_from_slice(name);
     let ptr = path.as_ptr() as usize;
@@ -378,7 +330,7 @@ pub fn open_beneath(root: usize, path: &[u8]) -> Result<usize, Errno> {
     for segment in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
         if segment.len() > NAME_MAX {
             let _ = close(fd);
-            return Err(Errno(errno::ENAMETOOLONG));
+            return Err(Errno::ENAMETOOLONG);
         }
         let next = openat(fd, segment, arch::O_NOFOLLOW | arch::O_NONBLOCK);
         let _ = close(fd);
@@ -421,23 +373,21 @@ pub fn read_dir(fd: usize, each: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno>
     const D_RECLEN: usize = 16;
     let mut buf = [0u8; 4096];
     loop {
-        let filled = match arch::getdents(fd, &mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(filled) => filled,
-            Err(Errno(errno::EINTR)) => continue,
-            Err(err) => return Err(err),
+        let filled = match errno::retry(|| arch::getdents(fd, &mut buf))? {
+            0 => return Ok(()),
+            filled => filled,
         };
         let mut at = 0;
         while at < filled {
             let record = &buf[at..filled];
             let len = match record.get(D_RECLEN..D_RECLEN + 2) {
                 Some(&[low, high]) => u16::from_ne_bytes([low, high]) as usize,
-                _ => return Err(Errno(errno::EIO)),
+                _ => return Err(Errno::EIO),
             };
             // A record too short for its name, or longer than what is
             // left, would be a kernel bug; refuse rather than misread.
             let Some(name) = record.get(arch::D_NAME..len) else {
-                return Err(Errno(errno::EIO));
+                return Err(Errno::EIO);
             };
             let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
             each(&name[..end], record[arch::D_TYPE]);
@@ -457,16 +407,15 @@ pub fn send_file(sock: usize, file: usize, mut offset: u64, mut count: u64) -> R
         // At most 1 GiB per call: Linux sends at most 2 GiB - 4 KiB per call
         // anyway (MAX_RW_COUNT), and the count must fit a usize.
         let chunk = count.min(1 << 30) as usize;
-        match arch::sendfile(file, sock, offset, chunk) {
+        match errno::retry(|| arch::sendfile(file, sock, offset, chunk)) {
             // The file is shorter than its size said: it shrank since.
-            Ok(0) => return Err(Errno(errno::EIO)),
+            Ok(0) => return Err(Errno::EIO),
             Ok(sent) => {
                 offset += sent as u64;
                 count -= sent as u64;
             }
-            Err(Errno(errno::EINTR)) => {}
             // "Not for this file or this file system": copy by hand.
-            Err(Errno(errno::EINVAL | errno::ENOSYS | errno::ENOTSUP)) => {
+            Err(Errno::EINVAL | Errno::ENOSYS | Errno::ENOTSUP) => {
                 return copy_file(sock, file, offset, count);
             }
             Err(err) => return Err(err),
@@ -482,13 +431,12 @@ fn copy_file(sock: usize, file: usize, mut offset: u64, mut count: u64) -> Resul
         let want = count.min(buf.len() as u64) as usize;
         let ptr = buf.as_mut_ptr() as usize;
         // SAFETY: pread writes at most `want` bytes at `ptr`, into `buf`.
-        let got =
-            match unsafe { arch::syscall5(arch::nr::PREAD, file, ptr, want, offset as usize, 0) } {
-                Ok(0) => return Err(Errno(errno::EIO)),
-                Ok(got) => got,
-                Err(Errno(errno::EINTR)) => continue,
-                Err(err) => return Err(err),
-            };
+        let pread =
+            || unsafe { arch::syscall5(arch::nr::PREAD, file, ptr, want, offset as usize, 0) };
+        let got = match errno::retry(pread)? {
+            0 => return Err(Errno::EIO),
+            got => got,
+        };
         write_all(sock, &buf[..got])?;
         offset += got as u64;
         count -= got as u64;
