@@ -4,19 +4,9 @@
 //! line (status 1).
 
 use std::process::Stdio;
-use workbook_tests::{PATIENCE, Server, stage, target, transcript};
+use workbook_tests::{PATIENCE, Server, source, stage, target, transcript};
 
 const STAGE: &str = "stage03_socket";
-
-/// EADDRINUSE in the numbering of the target under test
-/// (xnu bsd/sys/errno.h; Linux include/uapi/asm-generic/errno.h).
-fn eaddrinuse() -> u32 {
-    if target().contains("apple-darwin") {
-        48
-    } else {
-        98
-    }
-}
 
 #[test]
 fn reports_its_port_and_ends_when_stdin_closes() {
@@ -66,7 +56,7 @@ fn a_second_server_on_the_same_port_fails() {
         .output()
         .unwrap();
     let text = transcript(&out);
-    let errno = format!("errno {})", eaddrinuse());
+    let errno = format!("errno {})", source::errno(STAGE, "EADDRINUSE"));
     assert!(
         text.contains(&errno),
         "expected {errno} for {}: {text}",

@@ -6,17 +6,15 @@
 use std::io::Write;
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
+use workbook_tests::strict::exchange_checked;
 use workbook_tests::{
-    Server, assert_content_length_matches, connect, exchange, get_request, redact, reset_on_close,
-    shown, stage, transcript,
+    Server, connect, get_request, redact, reset_on_close, shown, source, stage, transcript,
 };
 
 const STAGE: &str = "stage04_accept";
-/// The pool size the stage is built with (`WORKERS` in its main.rs).
-const WORKERS: usize = 16;
 
 fn get(port: u16) -> Vec<u8> {
-    exchange(port, &get_request("/"))
+    exchange_checked(STAGE, port, &get_request("/"))
 }
 
 /// The pid in a worker's log line, `worker PID accepted ...`.
@@ -34,7 +32,6 @@ fn answers_200_sequential_requests_identically() {
     for _ in 1..200 {
         assert_eq!(get(server.port), first);
     }
-    assert_content_length_matches(&first);
     let stopped = server.stop();
     assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
     assert_eq!(stopped.stdout.len(), 200, "one log line per connection");
@@ -120,11 +117,12 @@ fn a_killed_worker_is_replaced() {
             "worker {victim} was not reaped"
         );
         // The watcher and a full pool again, once the new worker exists.
-        let children =
-            workbook_tests::eventually(|| proc::children(server.pid()).len() == WORKERS + 1);
+        let children = workbook_tests::eventually(|| {
+            proc::children(server.pid()).len() == source::children(STAGE)
+        });
         assert!(children, "the pool is not full again");
     }
-    for _ in 0..(2 * WORKERS) {
+    for _ in 0..(2 * source::workers(STAGE)) {
         assert_eq!(get(server.port), expected);
     }
     assert_eq!(server.stop().status.code(), Some(0));
@@ -152,48 +150,23 @@ fn rejects_a_bad_port_with_usage_and_status_2() {
     insta::assert_snapshot!(transcript(&out));
 }
 
-/// Reads the process table in /proc, so Linux only. Under qemu the
-/// processes are qemu's own and hold descriptors of qemu's; comparing
-/// before and after the load makes that irrelevant.
+/// Sequential and concurrent clients, and clients that hang up, leave
+/// nothing behind (see the scenario).
 #[cfg(target_os = "linux")]
 #[test]
 fn leaves_no_zombie_no_leaked_descriptor_and_no_process_behind() {
-    use workbook_tests::proc;
     let server = Server::start(STAGE, &["0"]);
-    let supervisor = server.pid();
-    // The workers and the watcher.
-    let pool = proc::Pool::of(supervisor, WORKERS + 1);
-
-    // Workers hold the listening socket and nothing else; the watcher
-    // holds no socket at all.
-    let listener = proc::sockets(supervisor);
-    assert_eq!(listener.len(), 1, "{listener:?}");
-    let holders = pool
-        .before
-        .keys()
-        .filter(|&&pid| proc::sockets(pid) == listener)
-        .count();
-    assert_eq!(holders, WORKERS);
-
-    // Load: sequential and concurrent clients, and clients that hang up.
-    let port = server.port;
-    for _ in 0..50 {
-        get(port);
-    }
-    std::thread::scope(|scope| {
-        for _ in 0..20 {
-            scope.spawn(move || get(port));
-            scope.spawn(move || drop(connect(port)));
+    workbook_tests::scenarios::leaves_no_descriptor_zombie_or_process_behind(server, |port| {
+        for _ in 0..50 {
+            get(port);
         }
+        std::thread::scope(|scope| {
+            for _ in 0..20 {
+                scope.spawn(move || get(port));
+                scope.spawn(move || drop(connect(port)));
+            }
+        });
     });
-
-    // Every worker is back in accept with what it had before.
-    pool.assert_unchanged();
-
-    let stopped = server.stop();
-    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
-    // Stopped, the supervisor has ended and reaped every child.
-    pool.assert_gone();
 }
 
 /// Started with standard input, output or error closed, it fills the gap

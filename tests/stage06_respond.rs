@@ -5,28 +5,12 @@
 //! clients (Python's http.client, curl). Through all of it no worker dies,
 //! no later client waits, no descriptor or process is left behind.
 
-use std::io::Write;
-use std::net::Shutdown;
 use std::process::{Command, Stdio};
-use workbook_tests::{
-    Server, answer, answer_ending_cleanly, connect, exchange, redact, reset_on_close,
-    send_byte_by_byte, send_cut_short, shown, shown_request, stage, transcript,
-};
+use workbook_tests::scenarios::{self, Case, case};
+use workbook_tests::strict::exchange_checked;
+use workbook_tests::{Server, shown, stage, transcript};
 
 const STAGE: &str = "stage06_respond";
-
-/// A raw request and a name for it in the snapshot.
-struct Case {
-    name: &'static str,
-    request: Vec<u8>,
-}
-
-fn case(name: &'static str, request: impl AsRef<[u8]>) -> Case {
-    Case {
-        name,
-        request: request.as_ref().to_vec(),
-    }
-}
 
 /// Well-formed requests: the pages, and what each method gets at them.
 fn well_formed() -> Vec<Case> {
@@ -181,97 +165,27 @@ fn large_echo() -> String {
     )
 }
 
-/// A response read strictly: `HTTP/1.1`, a three-digit code and its
-/// phrase; header lines ending in CRLF, each `Name: value` with a token
-/// for a name; the headers every response has; a body exactly as long as
-/// `Content-Length` says, or none for HEAD.
-fn check_response(response: &[u8], head_only: bool) {
-    let text = shown(response);
-    let end = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no empty line after the head:\n{text}"));
-    let head = std::str::from_utf8(&response[..end]).expect("an ASCII head");
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap();
-    let (code, reason) = status_line
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.split_once(' '))
-        .unwrap_or_else(|| panic!("bad status line:\n{text}"));
-    assert!(code.len() == 3 && !reason.is_empty(), "{text}");
-    let mut length = None;
-    let mut names = Vec::new();
-    for line in lines {
-        assert!(!line.contains(['\r', '\n']), "a bare CR or LF:\n{text}");
-        let (name, value) = line
-            .split_once(": ")
-            .unwrap_or_else(|| panic!("not a field: {line:?}\n{text}"));
-        assert!(
-            name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
-            "{text}"
-        );
-        if name == "Content-Length" {
-            length = Some(value.parse::<usize>().expect("a number"));
-        }
-        names.push(name);
-    }
-    for required in ["Server", "Content-Type", "Content-Length", "Connection"] {
-        assert_eq!(
-            names.iter().filter(|&&n| n == required).count(),
-            1,
-            "{required}:\n{text}"
-        );
-    }
-    assert!(head.contains("\r\nConnection: close"), "{text}");
-    assert_eq!(names.contains(&"Allow"), code == "405", "{text}");
-    let body = &response[end + 4..];
-    if head_only {
-        assert!(body.is_empty(), "a body for HEAD:\n{text}");
-    } else {
-        assert_eq!(length, Some(body.len()), "{text}");
-    }
-}
-
-/// Whether `request` asks with HEAD.
-fn is_head(request: &[u8]) -> bool {
-    request.starts_with(b"HEAD ")
-}
-
-/// Sends each case on a connection of its own, checks each response, and
-/// returns a report of requests and responses for a snapshot.
-fn answers(cases: Vec<Case>) -> String {
-    let server = Server::start(STAGE, &["0"]);
-    let mut report = String::new();
-    for case in &cases {
-        let response = exchange(server.port, &case.request);
-        check_response(&response, is_head(&case.request));
-        let request = shown_request(&case.request);
-        report += &format!("## {}\n{request}--\n{}\n", case.name, shown(&response));
-    }
-    let logged = server.stop_cleanly();
-    assert_eq!(logged.len(), cases.len(), "one log line per request");
-    report
-}
-
 #[test]
 fn answers_each_well_formed_request() {
-    insta::assert_snapshot!(answers(well_formed()));
+    insta::assert_snapshot!(scenarios::answers(STAGE, &well_formed()));
 }
 
 #[test]
 fn answers_each_refused_request() {
-    insta::assert_snapshot!(answers(refused()));
+    insta::assert_snapshot!(scenarios::answers(STAGE, &refused()));
 }
 
 #[test]
 fn head_gets_the_headers_of_get_and_no_body() {
     let server = Server::start(STAGE, &["0"]);
     for path in ["/", "/missing"] {
-        let get = exchange(
+        let get = exchange_checked(
+            STAGE,
             server.port,
             format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
         );
-        let head = exchange(
+        let head = exchange_checked(
+            STAGE,
             server.port,
             format!("HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
         );
@@ -283,89 +197,42 @@ fn head_gets_the_headers_of_get_and_no_body() {
 
 #[test]
 fn reads_a_request_that_arrives_one_byte_at_a_time() {
-    let server = Server::start(STAGE, &["0"]);
     let request = b"GET /echo HTTP/1.1\r\nHost: x\r\nUser-Agent: one byte at a time\r\n\r\n";
-    let whole = exchange(server.port, request);
-    assert_eq!(
-        shown(&send_byte_by_byte(server.port, request)),
-        shown(&whole)
-    );
-    insta::assert_snapshot!(shown(&whole));
-    server.stop_cleanly();
+    insta::assert_snapshot!(scenarios::reads_a_request_that_arrives_one_byte_at_a_time(
+        STAGE, request
+    ));
 }
 
 #[test]
 fn refuses_a_request_cut_short() {
-    let server = Server::start(STAGE, &["0"]);
-    // End of file before the empty line that ends the head.
-    let response = send_cut_short(server.port, b"GET / HTTP/1.1\r\nHost: x\r\n");
-    check_response(&response, false);
-    insta::assert_snapshot!(shown(&response));
-    server.stop_cleanly();
+    insta::assert_snapshot!(scenarios::refuses_a_request_cut_short(STAGE));
 }
 
 #[test]
 fn times_out_a_client_that_never_finishes() {
-    // A timeout of one second instead of ten, so that the test is quick.
-    let server = Server::start(STAGE, &["0", "1"]);
-    let mut unfinished = connect(server.port);
-    unfinished
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
-        .unwrap();
-    let silent = connect(server.port);
-    // Both wait in read; meanwhile other clients are served.
-    let expected = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
-    assert!(expected.starts_with(b"HTTP/1.1 200 OK\r\n"));
-    let unfinished = answer(unfinished);
-    check_response(&unfinished, false);
-    assert_eq!(shown(&answer(silent)), shown(&unfinished));
-    insta::assert_snapshot!(shown(&unfinished));
-    // And the workers that timed out serve again.
-    for _ in 0..20 {
-        assert_eq!(exchange(server.port, b"GET / HTTP/1.0\r\n\r\n"), expected);
-    }
-    server.stop_cleanly();
+    insta::assert_snapshot!(scenarios::times_out_a_client_that_never_finishes(STAGE));
 }
 
 #[test]
 fn refuses_64_kib_of_header_and_serves_the_next_client() {
-    let server = Server::start(STAGE, &["0"]);
-    let mut request = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
-    while request.len() < 64 * 1024 {
-        request.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
-    }
-    request.extend_from_slice(b"\r\n");
-    let mut stream = connect(server.port);
-    stream.write_all(&request).unwrap();
-    // The worker reads the rest before it closes: no reset (see stage 05).
-    let response = answer_ending_cleanly(stream);
-    check_response(&response, false);
-    insta::assert_snapshot!(shown(&response));
-    let next = exchange(server.port, b"GET / HTTP/1.0\r\n\r\n");
-    assert!(next.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", shown(&next));
-    server.stop_cleanly();
+    insta::assert_snapshot!(scenarios::refuses_64_kib_of_header_and_serves_the_next_client(STAGE));
 }
 
 #[test]
 fn logs_the_request_line_and_the_status_sent() {
-    let server = Server::start(STAGE, &["0"]);
-    let requests: [&[u8]; 5] = [
-        b"GET /?q=1 HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"HEAD /missing HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-        b"GET / HTTP/2.0\r\n\r\n",
-        b"",
-    ];
-    for request in requests {
-        let mut stream = connect(server.port);
-        stream.write_all(request).unwrap();
-        stream.shutdown(Shutdown::Write).unwrap();
-        answer(stream);
-    }
     // The status of the echo too large to fit is the one sent: 500.
-    exchange(server.port, large_echo().as_bytes());
-    let lines: Vec<String> = server.stop_cleanly().iter().map(|l| redact(l)).collect();
-    insta::assert_snapshot!(lines.join("\n"));
+    let large_echo = large_echo();
+    insta::assert_snapshot!(scenarios::log_of(
+        STAGE,
+        &[
+            b"GET /?q=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"HEAD /missing HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+            b"GET / HTTP/2.0\r\n\r\n",
+            b"",
+            large_echo.as_bytes(),
+        ]
+    ));
 }
 
 #[test]
@@ -479,41 +346,33 @@ fn curl_reads_every_response() {
     server.stop_cleanly();
 }
 
-/// After every kind of client, each worker holds what it held before (the
-/// listening socket), no child is a zombie, and stopping the server leaves
-/// no process. Reads /proc, so Linux only.
+/// After every kind of client, nothing is left behind (see the scenario).
 #[cfg(target_os = "linux")]
 #[test]
 fn leaves_no_descriptor_zombie_or_process_behind() {
-    use workbook_tests::proc;
-    // The workers and the watcher.
-    const CHILDREN: usize = 16 + 1;
+    use std::io::Write;
+    use workbook_tests::{answer, connect, exchange, reset_on_close};
     let server = Server::start(STAGE, &["0", "1"]);
-    let pool = proc::Pool::of(server.pid(), CHILDREN);
-
-    let port = server.port;
-    std::thread::scope(|scope| {
-        for case in well_formed().into_iter().chain(refused()) {
-            scope.spawn(move || exchange(port, &case.request));
-        }
-        scope.spawn(move || exchange(port, &[b'x'; 64 * 1024]));
-        scope.spawn(move || drop(connect(port)));
-        // Resets the connection before the answer: the worker's write
-        // fails with EPIPE or ECONNRESET, and it moves on.
-        scope.spawn(move || {
-            let mut crashed = connect(port);
-            crashed
-                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                .unwrap();
-            reset_on_close(&crashed);
+    scenarios::leaves_no_descriptor_zombie_or_process_behind(server, |port| {
+        std::thread::scope(|scope| {
+            for case in well_formed().into_iter().chain(refused()) {
+                scope.spawn(move || exchange_checked(STAGE, port, &case.request));
+            }
+            scope.spawn(move || exchange(port, &[b'x'; 64 * 1024]));
+            scope.spawn(move || drop(connect(port)));
+            // Resets the connection before the answer: the worker's write
+            // fails with EPIPE or ECONNRESET, and it moves on.
+            scope.spawn(move || {
+                let mut crashed = connect(port);
+                crashed
+                    .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .unwrap();
+                reset_on_close(&crashed);
+            });
+            // Left to time out.
+            scope.spawn(move || answer(connect(port)));
         });
-        // Left to time out.
-        scope.spawn(move || answer(connect(port)));
     });
-
-    pool.assert_unchanged();
-    server.stop_cleanly();
-    pool.assert_gone();
 }
 
 /// A browser shows the home page, and a page that does not exist as the

@@ -5,11 +5,10 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use workbook_tests::{Server, connect, reset_on_close, runs_report};
+use workbook_tests::strict::exchange_checked;
+use workbook_tests::{Server, connect, reset_on_close, runs_report, scenarios, source};
 
 const STAGE: &str = "stage07_files";
-/// The pool size the stage is built with (`WORKERS` in its main.rs).
-const WORKERS: usize = 16;
 /// The big file: 100 MiB, generated here, never kept in the repository.
 const BIG: usize = 100 << 20;
 /// What a file outside the document root holds, to recognise a leak.
@@ -125,32 +124,16 @@ impl Response {
     }
 }
 
-/// Sends `request` and reads the answer to its end.
+/// Sends `request` and reads the answer, checked strictly, to its end.
 fn exchange(port: u16, request: &[u8]) -> Response {
-    let raw = workbook_tests::exchange(port, request);
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no end of head in {:?}", String::from_utf8_lossy(&raw)));
+    let raw = exchange_checked(STAGE, port, request);
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8(raw[..split].to_vec()).expect("an ASCII head");
-    let status = head[9..12].parse().expect("a status code");
-    let response = Response {
-        status,
+    Response {
+        status: head[9..12].parse().expect("a status code"),
         head,
         body: raw[split + 4..].to_vec(),
-    };
-    // Every response with a body says how long it is, and is that long.
-    if let Some(length) = response.header("Content-Length") {
-        let length: usize = length.parse().unwrap();
-        let is_head = request.starts_with(b"HEAD ");
-        assert_eq!(
-            if is_head { 0 } else { length },
-            response.body.len(),
-            "{}",
-            response.head
-        );
     }
-    response
 }
 
 fn request(method: &str, target: &str, extra: &str) -> Vec<u8> {
@@ -165,20 +148,18 @@ fn get(port: u16, target: &str) -> Response {
 // ANCHOR_END: http
 
 /// As since stage 05, a worker that answers before it has read the whole
-/// request (here 431 to a head of 64 KiB) reads the rest before closing:
-/// the client gets the whole answer and then a clean end, not a reset.
+/// request reads the rest before closing (see the scenario).
 #[test]
 fn ends_the_connection_cleanly_with_the_request_unread() {
     let site = small_site("linger");
     let server = site.start(&[]);
-    let filler = format!("X-Filler: {}\r\n", "a".repeat(64 * 1024));
-    let mut client = connect(server.port);
-    client.write_all(&request("GET", "/", &filler)).unwrap();
-    let response = workbook_tests::answer_ending_cleanly(client);
-    assert!(
-        response.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"),
-        "{}",
-        String::from_utf8_lossy(&response)
+    assert_eq!(
+        scenarios::ends_the_connection_cleanly_with_the_request_unread(&server),
+        [
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "HTTP/1.1 413 Content Too Large",
+            "HTTP/1.1 405 Method Not Allowed",
+        ]
     );
     server.stop_cleanly();
 }
@@ -649,7 +630,8 @@ fn a_slow_reader_does_not_hold_up_the_others() {
 fn survives_a_client_that_leaves_half_way() {
     let site = big_site("leaves");
     let server = site.start(&["1"]);
-    for _ in 0..(2 * WORKERS) {
+    let workers = source::workers(STAGE);
+    for _ in 0..(2 * workers) {
         let mut client = connect(server.port);
         client.write_all(&request("GET", "/big.bin", "")).unwrap();
         let mut some = [0u8; 65536];
@@ -660,12 +642,12 @@ fn survives_a_client_that_leaves_half_way() {
     // here) frees its worker.
     let mut stuck = connect(server.port);
     stuck.write_all(&request("GET", "/big.bin", "")).unwrap();
-    for _ in 0..(2 * WORKERS) {
+    for _ in 0..(2 * workers) {
         assert_eq!(get(server.port, "/digits.txt").status, 200);
     }
     let log = server.stop_cleanly();
     // Every connection was logged, each big one with its status.
-    assert!(log.iter().filter(|l| l.contains("GET /big.bin")).count() >= 2 * WORKERS);
+    assert!(log.iter().filter(|l| l.contains("GET /big.bin")).count() >= 2 * workers);
     drop(stuck);
 }
 
@@ -681,47 +663,43 @@ fn rejects_bad_arguments_and_a_missing_docroot() {
 }
 
 /// After files, listings, errors, ranges, half-read big files and
-/// timeouts, each worker holds what it held before (the listening socket
-/// and the document root), no child is a zombie, and stopping the server
-/// leaves no process. Reads /proc, so Linux only.
+/// timeouts, nothing is left behind (see the scenario): each worker holds
+/// the listening socket and the document root, as before.
 #[cfg(target_os = "linux")]
 #[test]
 fn leaves_no_descriptor_zombie_or_process_behind() {
-    use workbook_tests::proc;
-    const CHILDREN: usize = WORKERS + 1;
     let site = big_site("leaks");
     site.link("passwd", "/etc/passwd");
     let server = site.start(&["1"]);
-    let pool = proc::Pool::of(server.pid(), CHILDREN);
-    let port = server.port;
-    std::thread::scope(|scope| {
-        for target in [
-            "/",
-            "/docs/",
-            "/docs",
-            "/digits.txt",
-            "/nothing",
-            "/passwd",
-            "/%2e%2e/",
-            "/big.bin",
-        ] {
-            scope.spawn(move || get(port, target));
-        }
-        for target in TRAVERSALS {
-            scope.spawn(move || get(port, target));
-        }
-        scope.spawn(move || exchange(port, &request("GET", "/digits.txt", "Range: bytes=2-3\r\n")));
-        scope.spawn(move || {
-            let mut client = connect(port);
-            client.write_all(&request("GET", "/big.bin", "")).unwrap();
-            let mut some = [0u8; 4096];
-            client.read_exact(&mut some).unwrap();
-            reset_on_close(&client);
+    scenarios::leaves_no_descriptor_zombie_or_process_behind(server, |port| {
+        std::thread::scope(|scope| {
+            for target in [
+                "/",
+                "/docs/",
+                "/docs",
+                "/digits.txt",
+                "/nothing",
+                "/passwd",
+                "/%2e%2e/",
+                "/big.bin",
+            ] {
+                scope.spawn(move || get(port, target));
+            }
+            for target in TRAVERSALS {
+                scope.spawn(move || get(port, target));
+            }
+            scope.spawn(move || {
+                exchange(port, &request("GET", "/digits.txt", "Range: bytes=2-3\r\n"))
+            });
+            scope.spawn(move || {
+                let mut client = connect(port);
+                client.write_all(&request("GET", "/big.bin", "")).unwrap();
+                let mut some = [0u8; 4096];
+                client.read_exact(&mut some).unwrap();
+                reset_on_close(&client);
+            });
         });
     });
-    pool.assert_unchanged();
-    server.stop_cleanly();
-    pool.assert_gone();
 }
 
 // ANCHOR: browser

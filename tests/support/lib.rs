@@ -3,8 +3,8 @@
 //!
 //! By default the tests build the stages for this machine with the same
 //! `cargo` that runs them, so a test can never pick up a stale binary or
-//! another stage's. Three environment variables point the same tests at
-//! another target:
+//! another stage's. Four environment variables point the same tests at
+//! another target, or make them stricter:
 //!
 //! | variable          | meaning                                                   |
 //! |-------------------|-----------------------------------------------------------|
@@ -20,6 +20,9 @@
 //! `WORKBOOK_TARGET=aarch64-unknown-linux-gnu WORKBOOK_RUNNER=qemu-aarch64 cargo test`
 
 pub mod diff;
+pub mod scenarios;
+pub mod source;
+pub mod strict;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -227,6 +230,8 @@ pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 /// the test.
 pub struct Server {
     child: std::process::Child,
+    /// The stage it runs.
+    pub stage: String,
     /// The port the server reported.
     pub port: u16,
     /// Its first line of stdout, as printed.
@@ -282,6 +287,7 @@ impl Server {
         });
         Server {
             child,
+            stage: stage_name.to_owned(),
             port: 0,
             first_line: String::new(),
             lines,
@@ -423,7 +429,7 @@ pub fn with_each_standard_descriptor_closed(stage_name: &str, args: &[&str], ans
         let server = start_with_closed(stage_name, fd, args);
         assert_filled_with_dev_null(&server, fd, stage_name);
         if answers_http {
-            let answer = exchange(server.port, &get_request("/"));
+            let answer = strict::exchange_checked(stage_name, server.port, &get_request("/"));
             assert!(
                 answer.starts_with(b"HTTP/1.1 200 OK\r\n"),
                 "{stage_name} with descriptor {fd} closed answered {}",
@@ -631,22 +637,6 @@ pub fn shown_request(request: &[u8]) -> String {
     } else {
         shown(request)
     }
-}
-
-/// Checks that `Content-Length` counts the body after the headers.
-pub fn assert_content_length_matches(response: &[u8]) {
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a blank line after the headers");
-    let head = String::from_utf8_lossy(&response[..split]);
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("Content-Length: "))
-        .expect("a Content-Length header")
-        .parse()
-        .expect("a number");
-    assert_eq!(length, response.len() - split - 4, "{head}");
 }
 
 /// A server's log line with what changes from run to run replaced: the
