@@ -3,8 +3,7 @@
 //! port into a usage error (status 2) and a failed call into one error
 //! line (status 1).
 
-use std::process::Stdio;
-use workbook_tests::{PATIENCE, Server, source, stage, target, transcript};
+use workbook_tests::{PATIENCE, Server, run, source, target, transcript};
 
 const STAGE: &str = "stage03_socket";
 
@@ -50,12 +49,8 @@ fn completes_connections_that_nobody_accepts() {
 fn a_second_server_on_the_same_port_fails() {
     let first = Server::start(STAGE, &["0"]);
     let port = first.port.to_string();
-    let out = stage(STAGE)
-        .arg(&port)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = transcript(&out);
+    let out = run(STAGE).arg(&port).assert().code(1);
+    let text = transcript(out.get_output());
     let errno = format!("errno {})", source::errno(STAGE, "EADDRINUSE"));
     assert!(
         text.contains(&errno),
@@ -83,13 +78,8 @@ fn rejects_bad_ports_with_usage_and_status_2() {
     ];
     let mut all = String::new();
     for args in cases {
-        let out = stage(STAGE)
-            .args(*args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        all += &format!("$ {STAGE} {args:?}\n{}\n", transcript(&out));
+        let out = run(STAGE).args(*args).assert().code(2);
+        all += &format!("$ {STAGE} {args:?}\n{}\n", transcript(out.get_output()));
     }
     insta::assert_snapshot!(all);
 }

@@ -5,10 +5,10 @@
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use workbook_tests::strict::exchange_checked;
 use workbook_tests::{
-    Server, connect, get_request, redact, reset_on_close, shown, source, stage, transcript,
+    Server, connect, get_request, redact, reset_on_close, run, shown, source, transcript,
 };
 
 const STAGE: &str = "stage04_accept";
@@ -142,12 +142,8 @@ fn logs_one_line_per_connection() {
 
 #[test]
 fn rejects_a_bad_port_with_usage_and_status_2() {
-    let out = stage(STAGE)
-        .arg("http")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    insta::assert_snapshot!(transcript(&out));
+    let out = run(STAGE).arg("http").assert().code(2);
+    insta::assert_snapshot!(transcript(out.get_output()));
 }
 
 /// Sequential and concurrent clients, and clients that hang up, leave

@@ -5,10 +5,10 @@
 //! clients (Python's http.client, curl). Through all of it no worker dies,
 //! no later client waits, no descriptor or process is left behind.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use workbook_tests::scenarios::{self, Case, case};
 use workbook_tests::strict::exchange_checked;
-use workbook_tests::{Server, shown, stage, transcript};
+use workbook_tests::{Server, run, shown, transcript};
 
 const STAGE: &str = "stage06_respond";
 
@@ -237,12 +237,8 @@ fn logs_the_request_line_and_the_status_sent() {
 
 #[test]
 fn rejects_bad_arguments_with_usage_and_status_2() {
-    let out = stage(STAGE)
-        .args(["0", "0"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    insta::assert_snapshot!(transcript(&out));
+    let out = run(STAGE).args(["0", "0"]).assert().code(2);
+    insta::assert_snapshot!(transcript(out.get_output()));
 }
 
 /// Runs `program` with `args` and returns its output, or `None` if this

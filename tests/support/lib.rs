@@ -169,17 +169,27 @@ pub fn stage(stage: &str) -> Command {
     command
 }
 
-/// Runs `stage_name` once for each list of arguments, with standard input
-/// closed, and reports each run as a shell would show it, for a snapshot
-/// of how the stage answers bad arguments.
+/// `command` (a stage, or a shell that starts one) ready for assert_cmd to
+/// run to completion: with an empty standard input, whose end stops a
+/// server stage, and killed if it runs longer than [`PATIENCE`].
+pub fn to_completion(command: Command) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::from_std(command);
+    command.write_stdin("").timeout(PATIENCE);
+    command
+}
+
+/// [`stage`], to be run to completion (see [`to_completion`]).
+pub fn run(stage_name: &str) -> assert_cmd::Command {
+    to_completion(stage(stage_name))
+}
+
+/// Runs `stage_name` once for each list of arguments, with an empty
+/// standard input, and reports each run as a shell would show it, for a
+/// snapshot of how the stage answers bad arguments.
 pub fn runs_report(stage_name: &str, arg_lists: &[&[&str]]) -> String {
     let mut report = String::new();
     for args in arg_lists {
-        let out = stage(stage_name)
-            .args(*args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let out = run(stage_name).args(*args).output().unwrap();
         report += &format!("$ {stage_name} {}\n{}\n", args.join(" "), transcript(&out));
     }
     report
@@ -408,22 +418,12 @@ impl Drop for Server {
 pub fn with_each_standard_descriptor_closed(stage_name: &str, args: &[&str], answers_http: bool) {
     let mut all = vec!["0"];
     all.extend_from_slice(args);
-    let with_null = stage(stage_name)
-        .args(&all)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let closed = stage_with_closed(stage_name, 0, &all).output().unwrap();
+    let with_empty = run(stage_name).args(&all).assert().success();
+    let closed = to_completion(stage_with_closed(stage_name, 0, &all)).assert();
     assert_eq!(
-        with_null.status.code(),
-        Some(0),
-        "{}",
-        transcript(&with_null)
-    );
-    assert_eq!(
-        without_port(&transcript(&closed)),
-        without_port(&transcript(&with_null)),
-        "{stage_name} with standard input closed, then on /dev/null"
+        without_port(&transcript(closed.get_output())),
+        without_port(&transcript(with_empty.get_output())),
+        "{stage_name} with standard input closed, then empty"
     );
     for fd in [1, 2] {
         let server = start_with_closed(stage_name, fd, args);
