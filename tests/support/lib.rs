@@ -405,10 +405,12 @@ impl Drop for Server {
 /// document root) would take the free number, and it would read the socket
 /// as its input, or write its log into it.
 ///
-/// - 0 closed: the run is the run with `</dev/null`, port aside: the first
-///   line, then end of input, which stops the server with status 0.
+/// - 0 closed: the run is the run with an empty standard input (end of
+///   input at once, as from /dev/null), port aside: the first line, then
+///   end of input, which stops the server with status 0.
 /// - 1 closed, then 2 closed: the server listens, is still running, lets a
-///   client connect (with `answers_http`, answers `GET /` with 200), and
+///   client connect (with `answers_http`, answers `GET /` with 200, a
+///   response that passes [`strict::check_response`]), and
 ///   stops with status 0 when its input ends, with nothing on stderr.
 ///
 /// With 1 or 2 closed, on Linux, /proc must also show /dev/null on that
@@ -837,7 +839,8 @@ pub fn client_available(program: &str, test: &str) -> bool {
     );
     let _ = writeln!(
         std::io::stderr(),
-        "test {test}: skipped, {program} is not installed"
+        "test {test} ... skipped: {program} is not installed \
+         (WORKBOOK_REQUIRE_CLIENTS=1 makes that a failure)"
     );
     false
 }
