@@ -22,7 +22,7 @@ fn start(args: &[*const u8]) -> ! {
     // all, not even its name, and indexing would panic.
     let words = args.get(1..).unwrap_or(&[]);
     let written = if words.is_empty() {
-        sys::write_all(sys::STDOUT, GREETING)
+        sys::write_all(sys::Fd::STDOUT, GREETING)
     } else {
         echo(words)
     };
@@ -39,9 +39,9 @@ fn echo(words: &[*const u8]) -> Result<(), sys::Errno> {
     for (i, &word) in words.iter().enumerate() {
         // SAFETY: every argv entry is a NUL-terminated string the kernel
         // copied into our stack, and it stays there for the whole run.
-        sys::write_all(sys::STDOUT, unsafe { sys::c_str(word) })?;
+        sys::write_all(sys::Fd::STDOUT, unsafe { sys::c_str(word) })?;
         let separator: &[u8] = if i + 1 == words.len() { b"\n" } else { b" " };
-        sys::write_all(sys::STDOUT, separator)?;
+        sys::write_all(sys::Fd::STDOUT, separator)?;
     }
     Ok(())
 }

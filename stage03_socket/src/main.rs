@@ -53,13 +53,13 @@ fn start(args: &[*const u8]) -> ! {
     line.push(b"listening on http://")
         .push_addr(LOOPBACK, port)
         .push(b"\n");
-    if sys::write_all(sys::STDOUT, line.as_bytes()).is_err() {
+    if sys::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
         sys::exit(1);
     }
     if let Err(err) = wait_for_enter() {
         fail(Line::new().push(b"read standard input"), err);
     }
-    if let Err(err) = sys::close(listener) {
+    if let Err(err) = sys::close(listener.fd()) {
         socket_failed(b"close", port, err);
     }
     sys::exit(0)
@@ -97,7 +97,7 @@ fn parse_port(text: &[u8]) -> Option<u16> {
 /// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
 /// the port it really got, which differs when `port` is 0. Ends the
 /// program with an error line if any step fails.
-fn open_listener(port: u16) -> (usize, u16) {
+fn open_listener(port: u16) -> (sys::Socket, u16) {
     let addr = sys::sockaddr_in(LOOPBACK, port);
     let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
     if let Err(err) = sys::set_reuse_addr(fd) {
@@ -122,7 +122,7 @@ fn open_listener(port: u16) -> (usize, u16) {
 fn wait_for_enter() -> Result<(), sys::Errno> {
     let mut buf = [0u8; 64];
     loop {
-        let n = sys::read(sys::STDIN, &mut buf)?;
+        let n = sys::read(sys::Fd::STDIN, &mut buf)?;
         if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
             return Ok(());
         }
@@ -137,8 +137,8 @@ fn usage(problem: &Line) -> ! {
     let mut line = Line::new();
     line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
     // If even standard error is closed, there is nobody left to tell.
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
-    let _ = sys::write_all(sys::STDERR, USAGE);
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, USAGE);
     sys::exit(2)
 }
 
@@ -166,7 +166,7 @@ fn fail(what: &Line, err: sys::Errno) -> ! {
         None => line.push(b"unknown error ("),
     };
     line.push(b"errno ").push_decimal(err.number()).push(b")\n");
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
     sys::exit(1)
 }
 // ANCHOR_END: errors

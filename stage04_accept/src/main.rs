@@ -73,7 +73,7 @@ fn start(args: &[*const u8]) -> ! {
     line.push(b"listening on http://")
         .push_addr(LOOPBACK, port)
         .push(b"\n");
-    if sys::write_all(sys::STDOUT, line.as_bytes()).is_err() {
+    if sys::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
         sys::exit(1);
     }
     // A client that hangs up before its answer is written makes that write
@@ -117,7 +117,7 @@ fn parse_port(text: &[u8]) -> Option<u16> {
 /// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
 /// the port it really got, which differs when `port` is 0. Ends the
 /// program with an error line if any step fails.
-fn open_listener(port: u16) -> (usize, u16) {
+fn open_listener(port: u16) -> (sys::Socket, u16) {
     let addr = sys::sockaddr_in(LOOPBACK, port);
     let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
     if let Err(err) = sys::set_reuse_addr(fd) {
@@ -152,7 +152,7 @@ struct Pool {
 /// it must block in wait4, to learn when a worker dies. A child that reads
 /// standard input and exits when it ends turns "the input ended" into "a
 /// child ended", which wait4 reports like any other.
-fn supervise(listener: usize, port: u16) -> ! {
+fn supervise(listener: sys::Socket, port: u16) -> ! {
     let mut pool = Pool {
         workers: [0; WORKERS],
         watcher: 0,
@@ -173,7 +173,7 @@ fn supervise(listener: usize, port: u16) -> ! {
         if pid == pool.watcher {
             pool.watcher = 0;
             stop(&pool);
-            if let Err(err) = sys::close(listener) {
+            if let Err(err) = sys::close(listener.fd()) {
                 socket_failed(b"close", port, err);
             }
             // The watcher exits 1 if it could not read standard input.
@@ -194,7 +194,7 @@ fn supervise(listener: usize, port: u16) -> ! {
                     .push_decimal(signal as usize),
             };
             line.push(b", starting another\n");
-            let _ = sys::write_all(sys::STDOUT, line.as_bytes());
+            let _ = sys::write_all(sys::Fd::STDOUT, line.as_bytes());
             pool.workers[slot] = 0;
             pool.workers[slot] = start_child(&pool, Role::Worker, listener, port);
         }
@@ -209,7 +209,7 @@ enum Role {
 
 /// Forks a child that takes on `role` and returns its pid. If fork fails,
 /// the server cannot keep its pool full: it stops and exits 1.
-fn start_child(pool: &Pool, role: Role, listener: usize, port: u16) -> usize {
+fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16) -> usize {
     match sys::fork() {
         // fork returns twice: 0 in the new process, which never comes back
         // here, and the new process's pid in the supervisor.
@@ -243,7 +243,7 @@ fn stop(pool: &Pool) {
 /// A worker: accepts connections on the shared listening socket for ever.
 /// All workers block in accept on the same socket, and the kernel hands
 /// each new connection to one of them.
-fn work(listener: usize, port: u16) -> ! {
+fn work(listener: sys::Socket, port: u16) -> ! {
     let pid = sys::getpid();
     loop {
         let (conn, peer) = match sys::errno::retry(|| sys::accept(listener)) {
@@ -259,7 +259,7 @@ fn work(listener: usize, port: u16) -> ! {
         line.push(b"worker ").push_decimal(pid).push(b" accepted ");
         line.push_addr(peer.sin_addr, u16::from_be_bytes(peer.sin_port))
             .push(b"\n");
-        let _ = sys::write_all(sys::STDOUT, line.as_bytes());
+        let _ = sys::write_all(sys::Fd::STDOUT, line.as_bytes());
         serve(conn);
     }
 }
@@ -267,13 +267,13 @@ fn work(listener: usize, port: u16) -> ! {
 /// Answers one client and closes the connection. Errors are ignored: each
 /// one means the client has gone (EPIPE or ECONNRESET once it hung up),
 /// and the worker can do nothing but move on to the next.
-fn serve(conn: usize) {
+fn serve(conn: sys::Socket) {
     let mut request = [0u8; REQUEST_ROOM];
     // One read: whatever part of the request has arrived. Not parsed yet.
-    let _ = sys::read(conn, &mut request);
-    let _ = sys::write_all(conn, RESPONSE);
+    let _ = sys::read(conn.fd(), &mut request);
+    let _ = sys::write_all(conn.fd(), RESPONSE);
     // The only descriptor a worker holds between clients is the listener.
-    let _ = sys::close(conn);
+    let _ = sys::close(conn.fd());
 }
 // ANCHOR_END: work
 
@@ -281,8 +281,8 @@ fn serve(conn: usize) {
 /// The watcher: waits for standard input to end, then exits, which the
 /// supervisor's wait4 sees. It never uses the socket, so it closes its
 /// copy at once.
-fn watch_stdin(listener: usize) -> ! {
-    let _ = sys::close(listener);
+fn watch_stdin(listener: sys::Socket) -> ! {
+    let _ = sys::close(listener.fd());
     if let Err(err) = wait_for_enter() {
         fail(Line::new().push(b"read standard input"), err);
     }
@@ -296,7 +296,7 @@ fn watch_stdin(listener: usize) -> ! {
 fn wait_for_enter() -> Result<(), sys::Errno> {
     let mut buf = [0u8; 64];
     loop {
-        let n = sys::read(sys::STDIN, &mut buf)?;
+        let n = sys::read(sys::Fd::STDIN, &mut buf)?;
         if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
             return Ok(());
         }
@@ -311,8 +311,8 @@ fn usage(problem: &Line) -> ! {
     let mut line = Line::new();
     line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
     // If even standard error is closed, there is nobody left to tell.
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
-    let _ = sys::write_all(sys::STDERR, USAGE);
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, USAGE);
     sys::exit(2)
 }
 
@@ -346,7 +346,7 @@ fn report(what: &Line, err: sys::Errno) {
         None => line.push(b"unknown error ("),
     };
     line.push(b"errno ").push_decimal(err.number()).push(b")\n");
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
 }
 // ANCHOR_END: errors
 

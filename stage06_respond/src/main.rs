@@ -98,7 +98,7 @@ fn start(args: &[*const u8]) -> ! {
     line.push(b"listening on http://")
         .push_addr(LOOPBACK, port)
         .push(b"\n");
-    if sys::write_all(sys::STDOUT, line.as_bytes()).is_err() {
+    if sys::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
         sys::exit(1);
     }
     // A client that hangs up before its answer is written makes that write
@@ -142,7 +142,7 @@ fn parse_number(text: &[u8], max: u32) -> Option<u32> {
 /// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
 /// the port it really got, which differs when `port` is 0. Ends the
 /// program with an error line if any step fails.
-fn open_listener(port: u16) -> (usize, u16) {
+fn open_listener(port: u16) -> (sys::Socket, u16) {
     let addr = sys::sockaddr_in(LOOPBACK, port);
     let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
     if let Err(err) = sys::set_reuse_addr(fd) {
@@ -177,7 +177,7 @@ struct Pool {
 /// it must block in wait4, to learn when a worker dies. A child that reads
 /// standard input and exits when it ends turns "the input ended" into "a
 /// child ended", which wait4 reports like any other.
-fn supervise(listener: usize, port: u16, timeout: u32) -> ! {
+fn supervise(listener: sys::Socket, port: u16, timeout: u32) -> ! {
     let mut pool = Pool {
         workers: [0; WORKERS],
         watcher: 0,
@@ -198,7 +198,7 @@ fn supervise(listener: usize, port: u16, timeout: u32) -> ! {
         if pid == pool.watcher {
             pool.watcher = 0;
             stop(&pool);
-            if let Err(err) = sys::close(listener) {
+            if let Err(err) = sys::close(listener.fd()) {
                 socket_failed(b"close", port, err);
             }
             // The watcher exits 1 if it could not read standard input.
@@ -219,7 +219,7 @@ fn supervise(listener: usize, port: u16, timeout: u32) -> ! {
                     .push_decimal(signal as usize),
             };
             line.push(b", starting another\n");
-            let _ = sys::write_all(sys::STDOUT, line.as_bytes());
+            let _ = sys::write_all(sys::Fd::STDOUT, line.as_bytes());
             pool.workers[slot] = 0;
             pool.workers[slot] = start_child(&pool, Role::Worker, listener, port, timeout);
         }
@@ -234,7 +234,7 @@ enum Role {
 
 /// Forks a child that takes on `role` and returns its pid. If fork fails,
 /// the server cannot keep its pool full: it stops and exits 1.
-fn start_child(pool: &Pool, role: Role, listener: usize, port: u16, timeout: u32) -> usize {
+fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16, timeout: u32) -> usize {
     match sys::fork() {
         // fork returns twice: 0 in the new process, which never comes back
         // here, and the new process's pid in the supervisor.
@@ -268,7 +268,7 @@ fn stop(pool: &Pool) {
 /// A worker: accepts connections on the shared listening socket for ever.
 /// All workers block in accept on the same socket, and the kernel hands
 /// each new connection to one of them.
-fn work(listener: usize, port: u16, timeout: u32) -> ! {
+fn work(listener: sys::Socket, port: u16, timeout: u32) -> ! {
     loop {
         let (conn, peer) = match sys::errno::retry(|| sys::accept(listener)) {
             Ok(accepted) => accepted,
@@ -283,7 +283,7 @@ fn work(listener: usize, port: u16, timeout: u32) -> ! {
         // Built first and written with one write: lines from workers
         // writing at the same time never interleave. Written before the
         // close, so a client that has seen its answer end finds it logged.
-        let _ = sys::write_all(sys::STDOUT, log.push(b"\n").as_bytes());
+        let _ = sys::write_all(sys::Fd::STDOUT, log.push(b"\n").as_bytes());
         // The only descriptor a worker holds between clients is the listener.
         close_lingering(conn);
     }
@@ -295,7 +295,7 @@ fn work(listener: usize, port: u16, timeout: u32) -> ! {
 /// before it could be answered.
 /// Write errors are ignored: each one means the client has gone (EPIPE or
 /// ECONNRESET once it hung up), and the worker can do nothing about it.
-fn serve(conn: usize, timeout: u32, log: &mut Line) {
+fn serve(conn: sys::Socket, timeout: u32, log: &mut Line) {
     let mut buf = [0u8; http::HEAD_LIMIT];
     // Without a timeout, a client that sends nothing would hold this
     // worker for ever: better not to serve it at all.
@@ -346,19 +346,19 @@ fn serve(conn: usize, timeout: u32, log: &mut Line) {
 /// throws away what the client still sends, until the client ends its
 /// side too, goes quiet for the receive timeout, the connection breaks,
 /// or `LINGER_LIMIT` bytes have come. Only then does it close.
-fn close_lingering(conn: usize) {
+fn close_lingering(conn: sys::Socket) {
     if sys::shutdown_write(conn).is_ok() {
         let mut discard = [0u8; 4096];
         let mut left = LINGER_LIMIT;
         while left > 0 {
-            match sys::errno::retry(|| sys::read(conn, &mut discard)) {
+            match sys::errno::retry(|| sys::read(conn.fd(), &mut discard)) {
                 Ok(0) => break,
                 Ok(n) => left = left.saturating_sub(n),
                 Err(_) => break,
             }
         }
     }
-    let _ = sys::close(conn);
+    let _ = sys::close(conn.fd());
 }
 // ANCHOR_END: linger
 
@@ -376,11 +376,14 @@ enum Unanswered {
 /// is complete. A request may arrive in any number of pieces, down to one
 /// byte each, so the parser looks again after every read, from the start:
 /// at most 8 KiB each time, and it keeps the parser free of any state.
-fn receive(conn: usize, buf: &mut [u8; http::HEAD_LIMIT]) -> Result<http::Parse<'_>, Unanswered> {
+fn receive(
+    conn: sys::Socket,
+    buf: &mut [u8; http::HEAD_LIMIT],
+) -> Result<http::Parse<'_>, Unanswered> {
     let mut len = 0;
     // `parse` refuses a full buffer, so there is always room to read into.
     while http::parse(&buf[..len]) == http::Parse::Incomplete {
-        match sys::errno::retry(|| sys::read(conn, &mut buf[len..])) {
+        match sys::errno::retry(|| sys::read(conn.fd(), &mut buf[len..])) {
             Ok(0) if len == 0 => return Err(Unanswered::Gone),
             Ok(0) => break,
             Ok(n) => len += n,
@@ -407,7 +410,7 @@ const ALLOWED: &[u8] = b"GET, HEAD";
 /// parser saw, as stage 05 did for every request. Each can be read (GET)
 /// or asked about (HEAD); any other method at those paths gets 405, and
 /// any other path 404, whatever the method.
-fn answer(conn: usize, request: &http::Request) -> http::Status {
+fn answer(conn: sys::Socket, request: &http::Request) -> http::Status {
     let head_only = request.line.method == b"HEAD";
     // The query, from `?` on, is not part of the path (RFC 3986 §3.4):
     // `/?lang=en` is still `/`.
@@ -437,10 +440,10 @@ fn answer(conn: usize, request: &http::Request) -> http::Status {
 /// `head_only`; returns the status sent. Write errors are ignored: each
 /// one means the client has gone (EPIPE or ECONNRESET once it hung up),
 /// and the worker can do nothing about it.
-fn respond(conn: usize, response: &Response, head_only: bool) -> http::Status {
+fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> http::Status {
     match response.assemble(head_only).bytes() {
         Some(bytes) => {
-            let _ = sys::write_all(conn, bytes);
+            let _ = sys::write_all(conn.fd(), bytes);
             response.status
         }
         // Too large for the buffer: a fault of the server's, not the
@@ -454,7 +457,7 @@ fn respond(conn: usize, response: &Response, head_only: bool) -> http::Status {
 }
 
 /// Sends `status` with its error page, a sentence from [`explain`] in it.
-fn respond_error(conn: usize, status: http::Status, head_only: bool) -> http::Status {
+fn respond_error(conn: sys::Socket, status: http::Status, head_only: bool) -> http::Status {
     let page = response::error_page(status, explain(status));
     let response = Response {
         status,
@@ -512,8 +515,8 @@ fn echo(request: &http::Request, emit: &mut dyn FnMut(&[u8])) {
 /// The watcher: waits for standard input to end, then exits, which the
 /// supervisor's wait4 sees. It never uses the socket, so it closes its
 /// copy at once.
-fn watch_stdin(listener: usize) -> ! {
-    let _ = sys::close(listener);
+fn watch_stdin(listener: sys::Socket) -> ! {
+    let _ = sys::close(listener.fd());
     if let Err(err) = wait_for_enter() {
         fail(Line::new().push(b"read standard input"), err);
     }
@@ -527,7 +530,7 @@ fn watch_stdin(listener: usize) -> ! {
 fn wait_for_enter() -> Result<(), sys::Errno> {
     let mut buf = [0u8; 64];
     loop {
-        let n = sys::read(sys::STDIN, &mut buf)?;
+        let n = sys::read(sys::Fd::STDIN, &mut buf)?;
         if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
             return Ok(());
         }
@@ -542,8 +545,8 @@ fn usage(problem: &Line) -> ! {
     let mut line = Line::new();
     line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
     // If even standard error is closed, there is nobody left to tell.
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
-    let _ = sys::write_all(sys::STDERR, USAGE);
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, USAGE);
     sys::exit(2)
 }
 
@@ -577,7 +580,7 @@ fn report(what: &Line, err: sys::Errno) {
         None => line.push(b"unknown error ("),
     };
     line.push(b"errno ").push_decimal(err.number()).push(b")\n");
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
 }
 // ANCHOR_END: errors
 

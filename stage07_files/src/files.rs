@@ -13,6 +13,7 @@ use crate::line::Line;
 use crate::listing::Listing;
 use crate::range::Ranged;
 use crate::response::{self, Content, NO_FIELDS, Response};
+use crate::sys::Kind;
 use crate::validators::{Conditions, ETag};
 use crate::{date, mime, path, range, respond, respond_error, sys, validators};
 
@@ -22,7 +23,7 @@ pub const ALLOWED: &[u8] = b"GET, HEAD, OPTIONS";
 
 /// Answers `request` from the document root `root` and returns the status
 /// sent.
-pub fn answer(conn: usize, root: usize, request: &http::Request) -> Status {
+pub fn answer(conn: sys::Socket, root: sys::Dir, request: &http::Request) -> Status {
     let line = request.line;
     let head_only = match line.method {
         b"GET" => false,
@@ -54,13 +55,15 @@ pub fn answer(conn: usize, root: usize, request: &http::Request) -> Status {
         Ok(fd) => fd,
         Err(err) => return not_served(conn, root, open_failed(err), head_only),
     };
-    let status = match sys::fstat(fd) {
-        Ok(stat) => match (stat.mode() & sys::S_IFMT, mapped.slash) {
-            (sys::S_IFREG, false) => file(conn, fd, &stat, mapped.path, request, head_only),
+    let status = match sys::kind(fd) {
+        Ok(kind) => match (kind, mapped.slash) {
+            (Kind::File(regular, stat), false) => {
+                file(conn, regular, &stat, mapped.path, request, head_only)
+            }
             // `/notes.txt/` names a folder that is not one.
-            (sys::S_IFREG, true) => not_served(conn, root, http::NOT_FOUND, head_only),
-            (sys::S_IFDIR, false) => redirect(conn, line.target, head_only),
-            (sys::S_IFDIR, true) => folder(conn, fd, mapped.path, request, head_only),
+            (Kind::File(..), true) => not_served(conn, root, http::NOT_FOUND, head_only),
+            (Kind::Dir(_), false) => redirect(conn, line.target, head_only),
+            (Kind::Dir(dir), true) => folder(conn, dir, mapped.path, request, head_only),
             // A named pipe, a socket, a device: nothing to serve.
             _ => not_served(conn, root, http::FORBIDDEN, head_only),
         },
@@ -84,7 +87,7 @@ fn open_failed(err: sys::Errno) -> Status {
 
 /// An error answer; for a 404, the document root's own `404.html` when it
 /// has one, so that a site can keep its look on a broken link.
-fn not_served(conn: usize, root: usize, status: Status, head_only: bool) -> Status {
+fn not_served(conn: sys::Socket, root: sys::Dir, status: Status, head_only: bool) -> Status {
     let Some((fd, stat)) = (status == http::NOT_FOUND)
         .then(|| open_file(root, b"404.html"))
         .flatten()
@@ -102,15 +105,15 @@ fn not_served(conn: usize, root: usize, status: Status, head_only: bool) -> Stat
         },
     };
     respond(conn, &response, head_only);
-    let _ = sys::close(fd);
+    let _ = sys::close(fd.fd());
     status
 }
 
 /// Opens `name` in the folder `dir` if it is a regular file.
-fn open_file(dir: usize, name: &[u8]) -> Option<(usize, sys::Stat)> {
+fn open_file(dir: sys::Dir, name: &[u8]) -> Option<(sys::File, sys::Stat)> {
     let fd = sys::open_beneath(dir, name).ok()?;
-    match sys::fstat(fd) {
-        Ok(stat) if stat.mode() & sys::S_IFMT == sys::S_IFREG => Some((fd, stat)),
+    match sys::kind(fd) {
+        Ok(Kind::File(file, stat)) => Some((file, stat)),
         _ => {
             let _ = sys::close(fd);
             None
@@ -123,7 +126,7 @@ fn open_file(dir: usize, name: &[u8]) -> Option<(usize, sys::Stat)> {
 /// `301` to the same target with a `/` after its path. A folder's links
 /// are relative to it: `guide.html` on the page at `/docs/` is
 /// `/docs/guide.html`, but at `/docs` it would be `/guide.html`.
-fn redirect(conn: usize, target: &[u8], head_only: bool) -> Status {
+fn redirect(conn: sys::Socket, target: &[u8], head_only: bool) -> Status {
     let (path, query) = match target.iter().position(|&b| b == b'?') {
         Some(at) => target.split_at(at),
         None => (target, &b""[..]),
@@ -185,8 +188,8 @@ fn asked<'a>(request: &http::Request<'a>) -> Asked<'a> {
 /// Serves the regular file `fd`, named `name`: whole, in part, or not at
 /// all if the client's copy is current.
 fn file(
-    conn: usize,
-    fd: usize,
+    conn: sys::Socket,
+    fd: sys::File,
     stat: &sys::Stat,
     name: &[u8],
     request: &http::Request,
@@ -257,10 +260,16 @@ fn file(
 // ANCHOR: folder
 /// A folder asked for with its slash: its `index.html` if it has one, a
 /// listing of its entries if not.
-fn folder(conn: usize, fd: usize, path: &[u8], request: &http::Request, head_only: bool) -> Status {
+fn folder(
+    conn: sys::Socket,
+    fd: sys::Dir,
+    path: &[u8],
+    request: &http::Request,
+    head_only: bool,
+) -> Status {
     if let Some((index, stat)) = open_file(fd, b"index.html") {
         let status = file(conn, index, &stat, b"index.html", request, head_only);
-        let _ = sys::close(index);
+        let _ = sys::close(index.fd());
         return status;
     }
     let mut listing = Listing::new();

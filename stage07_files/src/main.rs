@@ -77,7 +77,7 @@ struct Config {
     timeout: u32,
     /// The document root, opened once before the workers are forked, so
     /// that each inherits the descriptor.
-    root: usize,
+    root: sys::Dir,
 }
 // ANCHOR_END: constants
 
@@ -132,7 +132,7 @@ fn start(args: &[*const u8]) -> ! {
     line.push(b"listening on http://")
         .push_addr(LOOPBACK, port)
         .push(b"\n");
-    if sys::write_all(sys::STDOUT, line.as_bytes()).is_err() {
+    if sys::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
         sys::exit(1);
     }
     // A client that hangs up before its answer is written makes that write
@@ -179,7 +179,7 @@ fn parse_number(text: &[u8], max: u32) -> Option<u32> {
 /// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
 /// the port it really got, which differs when `port` is 0. Ends the
 /// program with an error line if any step fails.
-fn open_listener(port: u16) -> (usize, u16) {
+fn open_listener(port: u16) -> (sys::Socket, u16) {
     let addr = sys::sockaddr_in(LOOPBACK, port);
     let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
     if let Err(err) = sys::set_reuse_addr(fd) {
@@ -214,7 +214,7 @@ struct Pool {
 /// it must block in wait4, to learn when a worker dies. A child that reads
 /// standard input and exits when it ends turns "the input ended" into "a
 /// child ended", which wait4 reports like any other.
-fn supervise(listener: usize, port: u16, config: Config) -> ! {
+fn supervise(listener: sys::Socket, port: u16, config: Config) -> ! {
     let mut pool = Pool {
         workers: [0; WORKERS],
         watcher: 0,
@@ -235,7 +235,7 @@ fn supervise(listener: usize, port: u16, config: Config) -> ! {
         if pid == pool.watcher {
             pool.watcher = 0;
             stop(&pool);
-            if let Err(err) = sys::close(listener) {
+            if let Err(err) = sys::close(listener.fd()) {
                 socket_failed(b"close", port, err);
             }
             // The watcher exits 1 if it could not read standard input.
@@ -256,7 +256,7 @@ fn supervise(listener: usize, port: u16, config: Config) -> ! {
                     .push_decimal(signal as usize),
             };
             line.push(b", starting another\n");
-            let _ = sys::write_all(sys::STDOUT, line.as_bytes());
+            let _ = sys::write_all(sys::Fd::STDOUT, line.as_bytes());
             pool.workers[slot] = 0;
             pool.workers[slot] = start_child(&pool, Role::Worker, listener, port, config);
         }
@@ -271,7 +271,7 @@ enum Role {
 
 /// Forks a child that takes on `role` and returns its pid. If fork fails,
 /// the server cannot keep its pool full: it stops and exits 1.
-fn start_child(pool: &Pool, role: Role, listener: usize, port: u16, config: Config) -> usize {
+fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16, config: Config) -> usize {
     match sys::fork() {
         // fork returns twice: 0 in the new process, which never comes back
         // here, and the new process's pid in the supervisor.
@@ -305,7 +305,7 @@ fn stop(pool: &Pool) {
 /// A worker: accepts connections on the shared listening socket for ever.
 /// All workers block in accept on the same socket, and the kernel hands
 /// each new connection to one of them.
-fn work(listener: usize, port: u16, config: Config) -> ! {
+fn work(listener: sys::Socket, port: u16, config: Config) -> ! {
     loop {
         let (conn, peer) = match sys::errno::retry(|| sys::accept(listener)) {
             Ok(accepted) => accepted,
@@ -320,7 +320,7 @@ fn work(listener: usize, port: u16, config: Config) -> ! {
         // Built first and written with one write: lines from workers
         // writing at the same time never interleave. Written before the
         // close, so a client that has seen its answer end finds it logged.
-        let _ = sys::write_all(sys::STDOUT, log.push(b"\n").as_bytes());
+        let _ = sys::write_all(sys::Fd::STDOUT, log.push(b"\n").as_bytes());
         // Between clients a worker holds only the listener and the
         // document root.
         close_lingering(conn);
@@ -333,7 +333,7 @@ fn work(listener: usize, port: u16, config: Config) -> ! {
 /// before it could be answered.
 /// Write errors are ignored: each one means the client has gone (EPIPE or
 /// ECONNRESET once it hung up), and the worker can do nothing about it.
-fn serve(conn: usize, config: Config, log: &mut Line) {
+fn serve(conn: sys::Socket, config: Config, log: &mut Line) {
     let mut buf = [0u8; http::HEAD_LIMIT];
     // Without a timeout, a client that sends nothing would hold this
     // worker for ever: better not to serve it at all.
@@ -391,19 +391,19 @@ fn serve(conn: usize, config: Config, log: &mut Line) {
 /// throws away what the client still sends, until the client ends its
 /// side too, goes quiet for the receive timeout, the connection breaks,
 /// or `LINGER_LIMIT` bytes have come. Only then does it close.
-fn close_lingering(conn: usize) {
+fn close_lingering(conn: sys::Socket) {
     if sys::shutdown_write(conn).is_ok() {
         let mut discard = [0u8; 4096];
         let mut left = LINGER_LIMIT;
         while left > 0 {
-            match sys::errno::retry(|| sys::read(conn, &mut discard)) {
+            match sys::errno::retry(|| sys::read(conn.fd(), &mut discard)) {
                 Ok(0) => break,
                 Ok(n) => left = left.saturating_sub(n),
                 Err(_) => break,
             }
         }
     }
-    let _ = sys::close(conn);
+    let _ = sys::close(conn.fd());
 }
 // ANCHOR_END: linger
 
@@ -421,11 +421,14 @@ enum Unanswered {
 /// is complete. A request may arrive in any number of pieces, down to one
 /// byte each, so the parser looks again after every read, from the start:
 /// at most 8 KiB each time, and it keeps the parser free of any state.
-fn receive(conn: usize, buf: &mut [u8; http::HEAD_LIMIT]) -> Result<http::Parse<'_>, Unanswered> {
+fn receive(
+    conn: sys::Socket,
+    buf: &mut [u8; http::HEAD_LIMIT],
+) -> Result<http::Parse<'_>, Unanswered> {
     let mut len = 0;
     // `parse` refuses a full buffer, so there is always room to read into.
     while http::parse(&buf[..len]) == http::Parse::Incomplete {
-        match sys::errno::retry(|| sys::read(conn, &mut buf[len..])) {
+        match sys::errno::retry(|| sys::read(conn.fd(), &mut buf[len..])) {
             Ok(0) if len == 0 => return Err(Unanswered::Gone),
             Ok(0) => break,
             Ok(n) => len += n,
@@ -445,13 +448,13 @@ fn receive(conn: usize, buf: &mut [u8; http::HEAD_LIMIT]) -> Result<http::Parse<
 /// status. Write errors are ignored: each one means the client has gone
 /// (EPIPE or ECONNRESET once it hung up) or stopped reading (EAGAIN once
 /// the send timeout ran out), and the worker can do nothing about it.
-fn respond(conn: usize, response: &Response, head_only: bool) -> http::Status {
+fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> http::Status {
     let _ = response.send(conn, head_only);
     response.status
 }
 
 /// Sends `status` with its error page, a sentence from [`explain`] in it.
-fn respond_error(conn: usize, status: http::Status, head_only: bool) -> http::Status {
+fn respond_error(conn: sys::Socket, status: http::Status, head_only: bool) -> http::Status {
     let page = response::error_page(status, explain(status));
     // A 405 must say which methods would have worked (RFC 9110 §15.5.6).
     let allow = |emit: &mut dyn FnMut(&[u8])| {
@@ -507,8 +510,8 @@ fn explain(status: http::Status) -> &'static [u8] {
 /// The watcher: waits for standard input to end, then exits, which the
 /// supervisor's wait4 sees. It never uses the socket, so it closes its
 /// copy at once.
-fn watch_stdin(listener: usize) -> ! {
-    let _ = sys::close(listener);
+fn watch_stdin(listener: sys::Socket) -> ! {
+    let _ = sys::close(listener.fd());
     if let Err(err) = wait_for_enter() {
         fail(Line::new().push(b"read standard input"), err);
     }
@@ -522,7 +525,7 @@ fn watch_stdin(listener: usize) -> ! {
 fn wait_for_enter() -> Result<(), sys::Errno> {
     let mut buf = [0u8; 64];
     loop {
-        let n = sys::read(sys::STDIN, &mut buf)?;
+        let n = sys::read(sys::Fd::STDIN, &mut buf)?;
         if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
             return Ok(());
         }
@@ -537,8 +540,8 @@ fn usage(problem: &Line) -> ! {
     let mut line = Line::new();
     line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
     // If even standard error is closed, there is nobody left to tell.
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
-    let _ = sys::write_all(sys::STDERR, USAGE);
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, USAGE);
     sys::exit(2)
 }
 
@@ -572,7 +575,7 @@ fn report(what: &Line, err: sys::Errno) {
         None => line.push(b"unknown error ("),
     };
     line.push(b"errno ").push_decimal(err.number()).push(b")\n");
-    let _ = sys::write_all(sys::STDERR, line.as_bytes());
+    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
 }
 // ANCHOR_END: errors
 

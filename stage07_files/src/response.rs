@@ -43,7 +43,7 @@ pub const RESPONSE_ROOM: usize = 8 * 1024;
 /// A response on its way to the client: bytes gather in the buffer, which
 /// is written out whenever it is full, and at the end.
 pub struct Outgoing {
-    conn: usize,
+    conn: sys::Socket,
     buf: [u8; RESPONSE_ROOM],
     len: usize,
     /// The first write error. From then on nothing more is written: the
@@ -53,7 +53,7 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
-    pub fn new(conn: usize) -> Outgoing {
+    pub fn new(conn: sys::Socket) -> Outgoing {
         Outgoing {
             conn,
             buf: [0; RESPONSE_ROOM],
@@ -85,7 +85,7 @@ impl Outgoing {
     /// Writes out what the buffer holds.
     fn flush(&mut self) {
         if self.sent.is_ok() {
-            self.sent = sys::write_all(self.conn, &self.buf[..self.len]);
+            self.sent = sys::write_all(self.conn.fd(), &self.buf[..self.len]);
         }
         self.len = 0;
     }
@@ -122,7 +122,11 @@ pub enum Content<'a> {
     /// A page the server writes, such as an error page or a listing.
     Page(Body<'a>),
     /// `length` bytes of the open file `fd`, from `offset` on.
-    File { fd: usize, offset: u64, length: u64 },
+    File {
+        fd: sys::File,
+        offset: u64,
+        length: u64,
+    },
     /// Nothing, and no `Content-Type` or `Content-Length` either: the
     /// answer to OPTIONS (204) and a 304, which never have a body. For a
     /// 304, a length would describe the body a 200 would have had (RFC
@@ -147,7 +151,7 @@ impl Response<'_> {
     /// content. `head_only` leaves the content out but keeps its length in
     /// `Content-Length`: that is the answer to HEAD, the headers GET would
     /// get (RFC 9110 §9.3.2).
-    pub fn send(&self, conn: usize, head_only: bool) -> Result<(), sys::Errno> {
+    pub fn send(&self, conn: sys::Socket, head_only: bool) -> Result<(), sys::Errno> {
         // The length goes in the head, which comes first: count a page
         // before laying out anything.
         let length = match self.content {

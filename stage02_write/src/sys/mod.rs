@@ -31,6 +31,8 @@ compile_error!(
 
 pub mod errno;
 pub use errno::Errno;
+pub mod fd;
+pub use fd::Fd;
 
 // ANCHOR: exit
 /// Ends the process with `status`; the parent (your shell) reads it as `$?`.
@@ -41,19 +43,16 @@ pub fn exit(status: u8) -> ! {
 // ANCHOR_END: exit
 
 // ANCHOR: write
-/// Standard output: descriptor 1 on every Unix, opened for us by the shell.
-pub const STDOUT: usize = 1;
-
 /// Writes some of `bytes` to descriptor `fd` and returns how many it took.
-pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
+pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     // SAFETY: write only reads `bytes.len()` bytes from `bytes`.
-    unsafe { arch::syscall3(arch::nr::WRITE, fd, bytes.as_ptr() as usize, bytes.len()) }
+    unsafe { arch::syscall3(arch::nr::WRITE, fd.0, bytes.as_ptr() as usize, bytes.len()) }
 }
 
 /// Writes all of `bytes`. The kernel may take fewer than asked (a full pipe,
 /// a slow terminal), so keep going until none are left. A signal cannot cut
 /// a write short with EINTR here: this program installs no signal handlers.
-pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
+pub fn write_all(fd: Fd, mut bytes: &[u8]) -> Result<(), Errno> {
     while !bytes.is_empty() {
         let taken = write(fd, bytes)?;
         bytes = &bytes[taken..];

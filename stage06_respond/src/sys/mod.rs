@@ -37,6 +37,8 @@ compile_error!(
 
 pub mod errno;
 pub use errno::Errno;
+pub mod fd;
+pub use fd::{Fd, Socket};
 
 // ANCHOR: exit
 /// Ends the process with `status`; the parent (your shell) reads it as `$?`.
@@ -47,16 +49,10 @@ pub fn exit(status: u8) -> ! {
 // ANCHOR_END: exit
 
 // ANCHOR: write
-/// The three descriptors every Unix program starts with, opened for us by
-/// the shell: 0 is standard input, 1 standard output, 2 standard error.
-pub const STDIN: usize = 0;
-pub const STDOUT: usize = 1;
-pub const STDERR: usize = 2;
-
 /// Writes some of `bytes` to descriptor `fd` and returns how many it took.
-pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
+pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     // SAFETY: write only reads `bytes.len()` bytes from `bytes`.
-    unsafe { arch::syscall3(arch::nr::WRITE, fd, bytes.as_ptr() as usize, bytes.len()) }
+    unsafe { arch::syscall3(arch::nr::WRITE, fd.0, bytes.as_ptr() as usize, bytes.len()) }
 }
 
 /// Writes all of `bytes`. The kernel may take fewer than asked (a full pipe,
@@ -65,7 +61,7 @@ pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
 /// interrupts before it took anything fails with EINTR: nothing was lost,
 /// so try again. This program installs no signal handler, so today no
 /// signal does that; one added later would.
-pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
+pub fn write_all(fd: Fd, mut bytes: &[u8]) -> Result<(), Errno> {
     while !bytes.is_empty() {
         let taken = errno::retry(|| write(fd, bytes))?;
         bytes = &bytes[taken..];
@@ -96,8 +92,9 @@ pub fn fill_standard_descriptors() -> Result<(), Errno> {
     loop {
         // SAFETY: openat reads the NUL-terminated string at `path`; the
         // mode argument only matters when creating a file.
-        let fd = unsafe { arch::syscall5(arch::nr::OPENAT, arch::AT_FDCWD, path, O_RDWR, 0, 0) }?;
-        if fd > STDERR {
+        let fd =
+            Fd(unsafe { arch::syscall5(arch::nr::OPENAT, arch::AT_FDCWD, path, O_RDWR, 0, 0) }?);
+        if fd.0 > Fd::STDERR.0 {
             return close(fd);
         }
     }
@@ -107,17 +104,17 @@ pub fn fill_standard_descriptors() -> Result<(), Errno> {
 // ANCHOR: read
 /// Reads at most `buf.len()` bytes from `fd` into `buf` and returns how many
 /// arrived; 0 means end of file.
-pub fn read(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: read writes at most `buf.len()` bytes into `buf`.
-    unsafe { arch::syscall3(arch::nr::READ, fd, buf.as_mut_ptr() as usize, buf.len()) }
+    unsafe { arch::syscall3(arch::nr::READ, fd.0, buf.as_mut_ptr() as usize, buf.len()) }
 }
 
 /// Gives descriptor `fd` back to the kernel. Not retried on EINTR: on
 /// Linux the descriptor is gone even then, and a retry could close one
 /// that another part of the program has just opened.
-pub fn close(fd: usize) -> Result<(), Errno> {
+pub fn close(fd: Fd) -> Result<(), Errno> {
     // SAFETY: close takes a plain integer.
-    unsafe { arch::syscall3(arch::nr::CLOSE, fd, 0, 0) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::CLOSE, fd.0, 0, 0) }.map(|_| ())
 }
 // ANCHOR_END: read
 
@@ -127,54 +124,57 @@ pub use arch::{SockaddrIn, sockaddr_in};
 
 /// A new TCP socket (a stream socket of the IPv4 family), not yet bound to
 /// any address.
-pub fn socket() -> Result<usize, Errno> {
+pub fn socket() -> Result<Socket, Errno> {
     // SAFETY: socket takes plain integers; 0 picks the family's stream
     // protocol, TCP.
-    unsafe { arch::syscall3(arch::nr::SOCKET, arch::AF_INET, arch::SOCK_STREAM, 0) }
+    let fd = unsafe { arch::syscall3(arch::nr::SOCKET, arch::AF_INET, arch::SOCK_STREAM, 0) }?;
+    Ok(Socket(Fd(fd)))
 }
 
 /// Lets `bind` reuse a port that an earlier run of the program still
 /// holds in TIME_WAIT, so a restarted server does not fail with "address
 /// in use" for a minute or more.
-pub fn set_reuse_addr(fd: usize) -> Result<(), Errno> {
+pub fn set_reuse_addr(sock: Socket) -> Result<(), Errno> {
     let on: i32 = 1;
     let (level, option) = (arch::SOL_SOCKET, arch::SO_REUSEADDR);
     let (value, len) = (&on as *const i32 as usize, size_of::<i32>());
     // SAFETY: setsockopt reads `len` bytes at `value`, the int `on`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
+        .map(|_| ())
 }
 
 // ANCHOR: receive_timeout
-/// Makes every read on socket `fd` give up with EAGAIN once `seconds`
+/// Makes every read on socket `sock` give up with EAGAIN once `seconds`
 /// pass with no data, instead of waiting for ever. Each read gets the
 /// whole time afresh: this bounds a pause, not the whole conversation.
-pub fn set_receive_timeout(fd: usize, seconds: u32) -> Result<(), Errno> {
+pub fn set_receive_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
     let limit = arch::timeval(seconds);
     let (level, option) = (arch::SOL_SOCKET, arch::SO_RCVTIMEO);
     let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
     // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
+        .map(|_| ())
 }
 // ANCHOR_END: receive_timeout
 
-/// Gives socket `fd` the local address `addr`.
-pub fn bind(fd: usize, addr: &SockaddrIn) -> Result<(), Errno> {
+/// Gives socket `sock` the local address `addr`.
+pub fn bind(sock: Socket, addr: &SockaddrIn) -> Result<(), Errno> {
     let (ptr, len) = (addr as *const SockaddrIn as usize, size_of::<SockaddrIn>());
     // SAFETY: bind reads `len` bytes at `ptr`, the struct `addr`.
-    unsafe { arch::syscall3(arch::nr::BIND, fd, ptr, len) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::BIND, sock.fd().0, ptr, len) }.map(|_| ())
 }
 
 /// Makes a bound socket passive: from now on the kernel completes TCP
 /// handshakes on its address by itself and queues up to `backlog` of
 /// these connections until the program accepts them.
-pub fn listen(fd: usize, backlog: usize) -> Result<(), Errno> {
+pub fn listen(sock: Socket, backlog: usize) -> Result<(), Errno> {
     // SAFETY: listen takes plain integers.
-    unsafe { arch::syscall3(arch::nr::LISTEN, fd, backlog, 0) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::LISTEN, sock.fd().0, backlog, 0) }.map(|_| ())
 }
 
-/// The local address the kernel gave socket `fd`: with port 0, `bind`
+/// The local address the kernel gave socket `sock`: with port 0, `bind`
 /// lets the kernel choose a free port, and this is how to learn which.
-pub fn getsockname(fd: usize) -> Result<SockaddrIn, Errno> {
+pub fn getsockname(sock: Socket) -> Result<SockaddrIn, Errno> {
     let mut addr = sockaddr_in([0; 4], 0);
     // In: the room we offer; out: the size of the address the kernel wrote.
     let mut len = size_of::<SockaddrIn>() as u32;
@@ -184,7 +184,7 @@ pub fn getsockname(fd: usize) -> Result<SockaddrIn, Errno> {
     );
     // SAFETY: getsockname writes at most `len` bytes at `ptr` and a u32 at
     // `len_ptr`, both ours and writable.
-    unsafe { arch::syscall3(arch::nr::GETSOCKNAME, fd, ptr, len_ptr) }?;
+    unsafe { arch::syscall3(arch::nr::GETSOCKNAME, sock.fd().0, ptr, len_ptr) }?;
     Ok(addr)
 }
 
@@ -196,10 +196,10 @@ const _: () = assert!(size_of::<Timeval>() == 16);
 // ANCHOR_END: socket
 
 // ANCHOR: accept
-/// Takes the next connection from the queue of listening socket `fd`,
+/// Takes the next connection from the queue of listening socket `sock`,
 /// waiting for one if it is empty. Returns a new descriptor for talking
 /// to that one client, and the client's address.
-pub fn accept(fd: usize) -> Result<(usize, SockaddrIn), Errno> {
+pub fn accept(sock: Socket) -> Result<(Socket, SockaddrIn), Errno> {
     let mut peer = sockaddr_in([0; 4], 0);
     // In: the room we offer; out: the size of the address the kernel wrote.
     let mut len = size_of::<SockaddrIn>() as u32;
@@ -209,19 +209,19 @@ pub fn accept(fd: usize) -> Result<(usize, SockaddrIn), Errno> {
     );
     // SAFETY: accept writes at most `len` bytes at `ptr` and a u32 at
     // `len_ptr`, both ours and writable.
-    let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, fd, ptr, len_ptr) }?;
-    Ok((conn, peer))
+    let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, sock.fd().0, ptr, len_ptr) }?;
+    Ok((Socket(Fd(conn)), peer))
 }
 // ANCHOR_END: accept
 
 // ANCHOR: shutdown
-/// Ends the sending half of connected socket `fd`: once what was written
+/// Ends the sending half of connected socket `sock`: once what was written
 /// before has gone out, the kernel sends FIN, and the peer's reads return
 /// end of file. The socket can still receive, and stays open until closed.
-pub fn shutdown_write(fd: usize) -> Result<(), Errno> {
+pub fn shutdown_write(sock: Socket) -> Result<(), Errno> {
     // SAFETY: shutdown takes plain integers; it has two, so the third
     // register is ignored.
-    unsafe { arch::syscall3(arch::nr::SHUTDOWN, fd, arch::SHUT_WR, 0) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::SHUTDOWN, sock.fd().0, arch::SHUT_WR, 0) }.map(|_| ())
 }
 // ANCHOR_END: shutdown
 

@@ -5,7 +5,7 @@
 //! `arm_prepare_u64_syscall_return`). The kernel reads only x16 to choose the
 //! call, never the immediate of `svc` (xnu osfmk/arm64/sleh.c, `handle_svc`).
 
-use super::Errno;
+use super::{Errno, Fd, Socket};
 use core::arch::asm;
 
 // ANCHOR: nr
@@ -169,7 +169,7 @@ impl Stat {
 pub const D_TYPE: usize = 20;
 pub const D_NAME: usize = 21;
 
-/// Reads the next directory entries of `fd` into `buf`; returns how many
+/// Reads the next directory entries of `dir` into `buf`; returns how many
 /// bytes of records it wrote, 0 at the end.
 ///
 /// xnu's `getdirentries64` also takes a pointer where it stores the
@@ -178,13 +178,13 @@ pub const D_NAME: usize = 21;
 /// directory) and writes records only before it (bsd/vfs/vfs_syscalls.c,
 /// `getdirentries64`). The count it returns covers the records alone, so
 /// reading up to the count never reads the flags as a record.
-pub fn getdents(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+pub fn getdents(dir: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
     let mut position: i64 = 0;
     let (ptr, len) = (buf.as_mut_ptr() as usize, buf.len());
     let position_ptr = &mut position as *mut i64 as usize;
     // SAFETY: the kernel writes at most `len` bytes at `ptr` and an i64 at
     // `position_ptr`, both ours.
-    unsafe { syscall5(nr::GETDENTS, fd, ptr, len, position_ptr, 0) }
+    unsafe { syscall5(nr::GETDENTS, dir.0, ptr, len, position_ptr, 0) }
 }
 // ANCHOR_END: dirent
 
@@ -212,7 +212,7 @@ pub fn getdents(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
 /// it sends those bytes again, or, if none had gone, the whole file, since
 /// 0 means "to the end". Without the flag it fails with EINTR, and the
 /// bytes that went are reported as sent.
-pub fn sendfile(file: usize, sock: usize, offset: u64, count: usize) -> Result<usize, Errno> {
+pub fn sendfile(file: Fd, sock: Socket, offset: u64, count: usize) -> Result<usize, Errno> {
     let mut len = count as i64;
     let ret: usize;
     let failed: usize;
@@ -223,8 +223,8 @@ pub fn sendfile(file: usize, sock: usize, offset: u64, count: usize) -> Result<u
             "cset {failed}, cs",
             failed = lateout(reg) failed,
             inlateout("x16") nr::SENDFILE => _,
-            inlateout("x0") file => ret,
-            inlateout("x1") sock => _,
+            inlateout("x0") file.0 => ret,
+            inlateout("x1") sock.fd().0 => _,
             in("x2") offset,
             in("x3") &mut len as *mut i64 as usize,
             in("x4") 0usize,

@@ -3,8 +3,8 @@
 //! between the two stays in `linux_x86_64.rs` and `linux_aarch64.rs`, which
 //! re-export everything here.
 
-use super::Errno;
 use super::arch::{nr, syscall3, syscall5};
+use super::{Errno, Fd, Socket};
 
 // ANCHOR: constants
 /// Socket constants, from include/linux/socket.h, include/linux/net.h
@@ -129,12 +129,12 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
 pub const D_TYPE: usize = 18;
 pub const D_NAME: usize = 19;
 
-/// Reads the next directory entries of `fd` into `buf`; returns how many
+/// Reads the next directory entries of `dir` into `buf`; returns how many
 /// bytes of records it wrote, 0 at the end.
-pub fn getdents(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+pub fn getdents(dir: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
     let (ptr, len) = (buf.as_mut_ptr() as usize, buf.len());
     // SAFETY: getdents64 writes at most `len` bytes at `ptr`, ours.
-    unsafe { syscall3(nr::GETDENTS, fd, ptr, len) }
+    unsafe { syscall3(nr::GETDENTS, dir.0, ptr, len) }
 }
 // ANCHOR_END: dirent
 
@@ -146,10 +146,10 @@ pub fn getdents(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
 /// takes the destination first, and the offset through a pointer, which
 /// it advances (the file's own position is left alone). It returns the
 /// count.
-pub fn sendfile(file: usize, sock: usize, offset: u64, count: usize) -> Result<usize, Errno> {
+pub fn sendfile(file: Fd, sock: Socket, offset: u64, count: usize) -> Result<usize, Errno> {
     let mut position = offset as i64;
     let position_ptr = &mut position as *mut i64 as usize;
     // SAFETY: the kernel reads and writes the i64 `position`, which is ours.
-    unsafe { syscall5(nr::SENDFILE, sock, file, position_ptr, count, 0) }
+    unsafe { syscall5(nr::SENDFILE, sock.fd().0, file.0, position_ptr, count, 0) }
 }
 // ANCHOR_END: sendfile

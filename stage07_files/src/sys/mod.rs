@@ -37,6 +37,8 @@ compile_error!(
 
 pub mod errno;
 pub use errno::Errno;
+pub mod fd;
+pub use fd::{Fd, Socket};
 
 // ANCHOR: exit
 /// Ends the process with `status`; the parent (your shell) reads it as `$?`.
@@ -47,16 +49,10 @@ pub fn exit(status: u8) -> ! {
 // ANCHOR_END: exit
 
 // ANCHOR: write
-/// The three descriptors every Unix program starts with, opened for us by
-/// the shell: 0 is standard input, 1 standard output, 2 standard error.
-pub const STDIN: usize = 0;
-pub const STDOUT: usize = 1;
-pub const STDERR: usize = 2;
-
 /// Writes some of `bytes` to descriptor `fd` and returns how many it took.
-pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
+pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     // SAFETY: write only reads `bytes.len()` bytes from `bytes`.
-    unsafe { arch::syscall3(arch::nr::WRITE, fd, bytes.as_ptr() as usize, bytes.len()) }
+    unsafe { arch::syscall3(arch::nr::WRITE, fd.0, bytes.as_ptr() as usize, bytes.len()) }
 }
 
 /// Writes all of `bytes`. The kernel may take fewer than asked (a full pipe,
@@ -65,7 +61,7 @@ pub fn write(fd: usize, bytes: &[u8]) -> Result<usize, Errno> {
 /// interrupts before it took anything fails with EINTR: nothing was lost,
 /// so try again. This program installs no signal handler, so today no
 /// signal does that; one added later would.
-pub fn write_all(fd: usize, mut bytes: &[u8]) -> Result<(), Errno> {
+pub fn write_all(fd: Fd, mut bytes: &[u8]) -> Result<(), Errno> {
     while !bytes.is_empty() {
         let taken = errno::retry(|| write(fd, bytes))?;
         bytes = &bytes[taken..];
@@ -94,7 +90,7 @@ const O_RDWR: usize = 2;
 pub fn fill_standard_descriptors() -> Result<(), Errno> {
     loop {
         let fd = openat(arch::AT_FDCWD, b"/dev/null", O_RDWR)?;
-        if fd > STDERR {
+        if fd.0 > Fd::STDERR.0 {
             return close(fd);
         }
     }
@@ -104,17 +100,17 @@ pub fn fill_standard_descriptors() -> Result<(), Errno> {
 // ANCHOR: read
 /// Reads at most `buf.len()` bytes from `fd` into `buf` and returns how many
 /// arrived; 0 means end of file.
-pub fn read(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: read writes at most `buf.len()` bytes into `buf`.
-    unsafe { arch::syscall3(arch::nr::READ, fd, buf.as_mut_ptr() as usize, buf.len()) }
+    unsafe { arch::syscall3(arch::nr::READ, fd.0, buf.as_mut_ptr() as usize, buf.len()) }
 }
 
 /// Gives descriptor `fd` back to the kernel. Not retried on EINTR: on
 /// Linux the descriptor is gone even then, and a retry could close one
 /// that another part of the program has just opened.
-pub fn close(fd: usize) -> Result<(), Errno> {
+pub fn close(fd: Fd) -> Result<(), Errno> {
     // SAFETY: close takes a plain integer.
-    unsafe { arch::syscall3(arch::nr::CLOSE, fd, 0, 0) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::CLOSE, fd.0, 0, 0) }.map(|_| ())
 }
 // ANCHOR_END: read
 
@@ -124,67 +120,71 @@ pub use arch::{SockaddrIn, sockaddr_in};
 
 /// A new TCP socket (a stream socket of the IPv4 family), not yet bound to
 /// any address.
-pub fn socket() -> Result<usize, Errno> {
+pub fn socket() -> Result<Socket, Errno> {
     // SAFETY: socket takes plain integers; 0 picks the family's stream
     // protocol, TCP.
-    unsafe { arch::syscall3(arch::nr::SOCKET, arch::AF_INET, arch::SOCK_STREAM, 0) }
+    let fd = unsafe { arch::syscall3(arch::nr::SOCKET, arch::AF_INET, arch::SOCK_STREAM, 0) }?;
+    Ok(Socket(Fd(fd)))
 }
 
 /// Lets `bind` reuse a port that an earlier run of the program still
 /// holds in TIME_WAIT, so a restarted server does not fail with "address
 /// in use" for a minute or more.
-pub fn set_reuse_addr(fd: usize) -> Result<(), Errno> {
+pub fn set_reuse_addr(sock: Socket) -> Result<(), Errno> {
     let on: i32 = 1;
     let (level, option) = (arch::SOL_SOCKET, arch::SO_REUSEADDR);
     let (value, len) = (&on as *const i32 as usize, size_of::<i32>());
     // SAFETY: setsockopt reads `len` bytes at `value`, the int `on`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
+        .map(|_| ())
 }
 
 // ANCHOR: receive_timeout
-/// Makes every read on socket `fd` give up with EAGAIN once `seconds`
+/// Makes every read on socket `sock` give up with EAGAIN once `seconds`
 /// pass with no data, instead of waiting for ever. Each read gets the
 /// whole time afresh: this bounds a pause, not the whole conversation.
-pub fn set_receive_timeout(fd: usize, seconds: u32) -> Result<(), Errno> {
+pub fn set_receive_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
     let limit = arch::timeval(seconds);
     let (level, option) = (arch::SOL_SOCKET, arch::SO_RCVTIMEO);
     let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
     // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
+        .map(|_| ())
 }
 // ANCHOR_END: receive_timeout
 
 // ANCHOR: send_timeout
-/// Makes every write on socket `fd` give up with EAGAIN once `seconds`
+/// Makes every write on socket `sock` give up with EAGAIN once `seconds`
 /// pass without the client taking any data: a client that stops reading
 /// would otherwise hold its worker for as long as it likes.
-pub fn set_send_timeout(fd: usize, seconds: u32) -> Result<(), Errno> {
+pub fn set_send_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
     let limit = arch::timeval(seconds);
     let (level, option) = (arch::SOL_SOCKET, arch::SO_SNDTIMEO);
     let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
     // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, fd, level, option, value, len) }.map(|_| ())
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
+        .map(|_| ())
 }
 // ANCHOR_END: send_timeout
 
-/// Gives socket `fd` the local address `addr`.
-pub fn bind(fd: usize, addr: &SockaddrIn) -> Result<(), Errno> {
+/// Gives socket `sock` the local address `addr`.
+pub fn bind(sock: Socket, addr: &SockaddrIn) -> Result<(), Errno> {
     let (ptr, len) = (addr as *const SockaddrIn as usize, size_of::<SockaddrIn>());
     // SAFETY: bind reads `len` bytes at `ptr`, the struct `addr`.
-    unsafe { arch::syscall3(arch::nr::BIND, fd, ptr, len) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::BIND, sock.fd().0, ptr, len) }.map(|_| ())
 }
 
 /// Makes a bound socket passive: from now on the kernel completes TCP
 /// handshakes on its address by itself and queues up to `backlog` of
 /// these connections until the program accepts them.
-pub fn listen(fd: usize, backlog: usize) -> Result<(), Errno> {
+pub fn listen(sock: Socket, backlog: usize) -> Result<(), Errno> {
     // SAFETY: listen takes plain integers.
-    unsafe { arch::syscall3(arch::nr::LISTEN, fd, backlog, 0) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::LISTEN, sock.fd().0, backlog, 0) }.map(|_| ())
 }
 
-/// The local address the kernel gave socket `fd`: with port 0, `bind`
+/// The local address the kernel gave socket `sock`: with port 0, `bind`
 /// lets the kernel choose a free port, and this is how to learn which.
-pub fn getsockname(fd: usize) -> Result<SockaddrIn, Errno> {
+pub fn getsockname(sock: Socket) -> Result<SockaddrIn, Errno> {
     let mut addr = sockaddr_in([0; 4], 0);
     // In: the room we offer; out: the size of the address the kernel wrote.
     let mut len = size_of::<SockaddrIn>() as u32;
@@ -194,7 +194,7 @@ pub fn getsockname(fd: usize) -> Result<SockaddrIn, Errno> {
     );
     // SAFETY: getsockname writes at most `len` bytes at `ptr` and a u32 at
     // `len_ptr`, both ours and writable.
-    unsafe { arch::syscall3(arch::nr::GETSOCKNAME, fd, ptr, len_ptr) }?;
+    unsafe { arch::syscall3(arch::nr::GETSOCKNAME, sock.fd().0, ptr, len_ptr) }?;
     Ok(addr)
 }
 
@@ -206,10 +206,10 @@ const _: () = assert!(size_of::<Timeval>() == 16);
 // ANCHOR_END: socket
 
 // ANCHOR: accept
-/// Takes the next connection from the queue of listening socket `fd`,
+/// Takes the next connection from the queue of listening socket `sock`,
 /// waiting for one if it is empty. Returns a new descriptor for talking
 /// to that one client, and the client's address.
-pub fn accept(fd: usize) -> Result<(usize, SockaddrIn), Errno> {
+pub fn accept(sock: Socket) -> Result<(Socket, SockaddrIn), Errno> {
     let mut peer = sockaddr_in([0; 4], 0);
     // In: the room we offer; out: the size of the address the kernel wrote.
     let mut len = size_of::<SockaddrIn>() as u32;
@@ -219,19 +219,19 @@ pub fn accept(fd: usize) -> Result<(usize, SockaddrIn), Errno> {
     );
     // SAFETY: accept writes at most `len` bytes at `ptr` and a u32 at
     // `len_ptr`, both ours and writable.
-    let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, fd, ptr, len_ptr) }?;
-    Ok((conn, peer))
+    let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, sock.fd().0, ptr, len_ptr) }?;
+    Ok((Socket(Fd(conn)), peer))
 }
 // ANCHOR_END: accept
 
 // ANCHOR: shutdown
-/// Ends the sending half of connected socket `fd`: once what was written
+/// Ends the sending half of connected socket `sock`: once what was written
 /// before has gone out, the kernel sends FIN, and the peer's reads return
 /// end of file. The socket can still receive, and stays open until closed.
-pub fn shutdown_write(fd: usize) -> Result<(), Errno> {
+pub fn shutdown_write(sock: Socket) -> Result<(), Errno> {
     // SAFETY: shutdown takes plain integers; it has two, so the third
     // register is ignored.
-    unsafe { arch::syscall3(arch::nr::SHUTDOWN, fd, arch::SHUT_WR, 0) }.map(|_| ())
+    unsafe { arch::syscall3(arch::nr::SHUTDOWN, sock.fd().0, arch::SHUT_WR, 0) }.map(|_| ())
 }
 // ANCHOR_END: shutdown
 
@@ -289,8 +289,9 @@ pub const NAME_MAX: usize = 255;
 
 /// Opens `name`, relative to the directory `dir`, for reading unless
 /// `flags` hold another access mode. `name` is copied into a buffer of
-/// ours to add the NUL the kernel looks for.
-fn openat(dir: usize, name: &[u8], flags: usize) -> Result<usize, Errno> {
+/// ours to add the NUL the kernel looks for. `dir` is a descriptor's
+/// number, or `AT_FDCWD`.
+fn openat(dir: usize, name: &[u8], flags: usize) -> Result<Fd, Errno> {
     let mut path = [0u8; PATH_MAX];
     if name.len() >= path.len() {
         return Err(Errno::ENAMETOOLONG);
@@ -299,14 +300,14 @@ fn openat(dir: usize, name: &[u8], flags: usize) -> Result<usize, Errno> {
     let ptr = path.as_ptr() as usize;
     // SAFETY: openat reads the NUL-terminated string at `ptr`; the mode
     // argument only matters when creating a file.
-    unsafe { arch::syscall5(arch::nr::OPENAT, dir, ptr, flags, 0, 0) }
+    unsafe { arch::syscall5(arch::nr::OPENAT, dir, ptr, flags, 0, 0) }.map(Fd)
 }
 
 /// Opens the directory at `path`, relative to where the server runs: the
 /// document root. A symbolic link is followed here: whoever starts the
 /// server chooses this path, not a client.
-pub fn open_directory(path: &[u8]) -> Result<usize, Errno> {
-    openat(arch::AT_FDCWD, path, arch::O_DIRECTORY)
+pub fn open_directory(path: &[u8]) -> Result<Dir, Errno> {
+    openat(arch::AT_FDCWD, path, arch::O_DIRECTORY).map(Dir)
 }
 
 /// Opens `path`, made of segments separated by `/` (see path.rs), inside
@@ -323,16 +324,16 @@ pub fn open_directory(path: &[u8]) -> Result<usize, Errno> {
 ///
 /// `O_NONBLOCK` keeps the open of a named pipe from waiting for a writer;
 /// it changes nothing for files and directories.
-pub fn open_beneath(root: usize, path: &[u8]) -> Result<usize, Errno> {
+pub fn open_beneath(root: Dir, path: &[u8]) -> Result<Fd, Errno> {
     // A descriptor of our own for `root`, so that the loop may close every
     // directory it leaves, the first one included.
-    let mut fd = openat(root, b".", arch::O_DIRECTORY)?;
+    let mut fd = openat(root.fd().0, b".", arch::O_DIRECTORY)?;
     for segment in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
         if segment.len() > NAME_MAX {
             let _ = close(fd);
             return Err(Errno::ENAMETOOLONG);
         }
-        let next = openat(fd, segment, arch::O_NOFOLLOW | arch::O_NONBLOCK);
+        let next = openat(fd.0, segment, arch::O_NOFOLLOW | arch::O_NONBLOCK);
         let _ = close(fd);
         fd = next?;
     }
@@ -341,21 +342,60 @@ pub fn open_beneath(root: usize, path: &[u8]) -> Result<usize, Errno> {
 // ANCHOR_END: open
 
 // ANCHOR: fstat
+/// A descriptor that is a regular file, and one that is a directory: types
+/// of their own, so that a file and a socket cannot trade places in
+/// `send_file`, nor a file stand where a directory is read. Only `kind`
+/// makes them, from what `fstat` says.
+#[derive(Clone, Copy)]
+pub struct File(Fd);
+#[derive(Clone, Copy)]
+pub struct Dir(Fd);
+
+impl File {
+    pub fn fd(self) -> Fd {
+        self.0
+    }
+}
+
+impl Dir {
+    pub fn fd(self) -> Fd {
+        self.0
+    }
+}
+
+/// What an open descriptor turned out to be.
+pub enum Kind {
+    File(File, Stat),
+    Dir(Dir),
+    Other,
+}
+
 /// The file types `st_mode & S_IFMT` tells apart, the same on every
 /// target (xnu bsd/sys/_types/_s_ifmt.h; Linux include/uapi/linux/stat.h).
-pub const S_IFMT: u32 = 0o170000;
-pub const S_IFDIR: u32 = 0o040000;
-pub const S_IFREG: u32 = 0o100000;
+const S_IFMT: u32 = 0o170000;
+const S_IFDIR: u32 = 0o040000;
+const S_IFREG: u32 = 0o100000;
 
 /// What the kernel knows about the open file `fd`. Asked of the
 /// descriptor, never of the path: the file opened is the file described,
 /// even if the path changes in between.
-pub fn fstat(fd: usize) -> Result<Stat, Errno> {
+fn fstat(fd: Fd) -> Result<Stat, Errno> {
     let mut stat = Stat::zeroed();
     let ptr = &mut stat as *mut Stat as usize;
     // SAFETY: fstat writes one `struct stat` of this target at `ptr`.
-    unsafe { arch::syscall3(arch::nr::FSTAT, fd, ptr, 0) }?;
+    unsafe { arch::syscall3(arch::nr::FSTAT, fd.0, ptr, 0) }?;
     Ok(stat)
+}
+
+/// Whether `fd` is a regular file, a directory or something else, by
+/// `fstat`; a file comes with what `fstat` said about it.
+pub fn kind(fd: Fd) -> Result<Kind, Errno> {
+    let stat = fstat(fd)?;
+    Ok(match stat.mode() & S_IFMT {
+        S_IFREG => Kind::File(File(fd), stat),
+        S_IFDIR => Kind::Dir(Dir(fd)),
+        _ => Kind::Other,
+    })
 }
 // ANCHOR_END: fstat
 
@@ -367,13 +407,13 @@ pub const DT_DIR: u8 = 4;
 pub const DT_REG: u8 = 8;
 
 /// Calls `each` with the name and type of every entry of the directory
-/// `fd`, `.` and `..` included, in the order the file system keeps them.
-pub fn read_dir(fd: usize, each: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno> {
+/// `dir`, `.` and `..` included, in the order the file system keeps them.
+pub fn read_dir(dir: Dir, each: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno> {
     /// `d_reclen`, the length of a record, is a u16 at 16 on every target.
     const D_RECLEN: usize = 16;
     let mut buf = [0u8; 4096];
     loop {
-        let filled = match errno::retry(|| arch::getdents(fd, &mut buf))? {
+        let filled = match errno::retry(|| arch::getdents(dir.fd(), &mut buf))? {
             0 => return Ok(()),
             filled => filled,
         };
@@ -402,12 +442,12 @@ pub fn read_dir(fd: usize, each: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno>
 /// with `sendfile`, which copies from the file to the socket inside the
 /// kernel, or, where the kernel refuses it for this file, with `pread`
 /// and `write` through a buffer of ours.
-pub fn send_file(sock: usize, file: usize, mut offset: u64, mut count: u64) -> Result<(), Errno> {
+pub fn send_file(sock: Socket, file: File, mut offset: u64, mut count: u64) -> Result<(), Errno> {
     while count > 0 {
         // At most 1 GiB per call: Linux sends at most 2 GiB - 4 KiB per call
         // anyway (MAX_RW_COUNT), and the count must fit a usize.
         let chunk = count.min(1 << 30) as usize;
-        match errno::retry(|| arch::sendfile(file, sock, offset, chunk)) {
+        match errno::retry(|| arch::sendfile(file.fd(), sock, offset, chunk)) {
             // The file is shorter than its size said: it shrank since.
             Ok(0) => return Err(Errno::EIO),
             Ok(sent) => {
@@ -425,19 +465,20 @@ pub fn send_file(sock: usize, file: usize, mut offset: u64, mut count: u64) -> R
 }
 
 /// What `send_file` falls back to: read a piece, write it, and again.
-fn copy_file(sock: usize, file: usize, mut offset: u64, mut count: u64) -> Result<(), Errno> {
+fn copy_file(sock: Socket, file: File, mut offset: u64, mut count: u64) -> Result<(), Errno> {
     let mut buf = [0u8; 16 * 1024];
     while count > 0 {
         let want = count.min(buf.len() as u64) as usize;
         let ptr = buf.as_mut_ptr() as usize;
         // SAFETY: pread writes at most `want` bytes at `ptr`, into `buf`.
-        let pread =
-            || unsafe { arch::syscall5(arch::nr::PREAD, file, ptr, want, offset as usize, 0) };
+        let pread = || unsafe {
+            arch::syscall5(arch::nr::PREAD, file.fd().0, ptr, want, offset as usize, 0)
+        };
         let got = match errno::retry(pread)? {
             0 => return Err(Errno::EIO),
             got => got,
         };
-        write_all(sock, &buf[..got])?;
+        write_all(sock.fd(), &buf[..got])?;
         offset += got as u64;
         count -= got as u64;
     }
