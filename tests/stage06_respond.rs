@@ -219,6 +219,20 @@ fn refuses_64_kib_of_header_and_serves_the_next_client() {
 }
 
 #[test]
+fn ends_the_connection_cleanly_with_the_request_unread() {
+    let server = Server::start(STAGE, &["0"]);
+    assert_eq!(
+        scenarios::ends_the_connection_cleanly_with_the_request_unread(&server),
+        [
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "HTTP/1.1 413 Content Too Large",
+            "HTTP/1.1 405 Method Not Allowed",
+        ]
+    );
+    server.stop_cleanly();
+}
+
+#[test]
 fn logs_the_request_line_and_the_status_sent() {
     // The status of the echo too large to fit is the one sent: 500.
     let large_echo = large_echo();

@@ -125,7 +125,7 @@ impl Response {
 }
 
 /// Sends `request` and reads the answer, checked strictly, to its end.
-fn exchange(port: u16, request: &[u8]) -> Response {
+fn ask(port: u16, request: &[u8]) -> Response {
     let raw = exchange_checked(STAGE, port, request);
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8(raw[..split].to_vec()).expect("an ASCII head");
@@ -142,7 +142,7 @@ fn request(method: &str, target: &str, extra: &str) -> Vec<u8> {
 }
 
 fn get(port: u16, target: &str) -> Response {
-    exchange(port, &request("GET", target, ""))
+    ask(port, &request("GET", target, ""))
 }
 
 // ANCHOR_END: http
@@ -184,7 +184,7 @@ fn serves_files_with_their_types() {
         ("OPTIONS", "/"),
         ("DELETE", "/digits.txt"),
     ] {
-        let response = exchange(server.port, &request(method, target, ""));
+        let response = ask(server.port, &request(method, target, ""));
         report += &format!("## {method} {target}\n{}\n", response.shown());
     }
     server.stop_cleanly();
@@ -212,7 +212,7 @@ fn every_content_type_in_the_table() {
         .map(|e| format!("f.{e}"))
         .chain(["no-extension".into()])
     {
-        let response = exchange(server.port, &request("HEAD", &format!("/{name}"), ""));
+        let response = ask(server.port, &request("HEAD", &format!("/{name}"), ""));
         assert_eq!(response.status, 200);
         report += &format!("{name}: {}\n", response.header("Content-Type").unwrap());
     }
@@ -468,14 +468,14 @@ fn answers_each_form_of_range() {
         "items=0-1",
         "BYTES=1-2",
     ] {
-        let response = exchange(
+        let response = ask(
             server.port,
             &request("GET", "/digits.txt", &format!("Range: {range}\r\n")),
         );
         report += &format!("## Range: {range}\n{}\n", response.shown());
     }
     // HEAD ignores a range: ranges are defined for GET only.
-    let head = exchange(
+    let head = ask(
         server.port,
         &request("HEAD", "/digits.txt", "Range: bytes=0-3\r\n"),
     );
@@ -527,7 +527,7 @@ fn answers_304_to_both_validators() {
             format!("If-None-Match: \"other\"\r\nIf-Modified-Since: {date}\r\n"),
         ),
     ] {
-        let response = exchange(server.port, &request("GET", "/digits.txt", &extra));
+        let response = ask(server.port, &request("GET", "/digits.txt", &extra));
         report += &format!("## {name}\n{}\n", response.shown());
     }
     server.stop_cleanly();
@@ -564,7 +564,7 @@ fn serves_100_mib_intact_and_a_range_of_it() {
         "corrupted"
     );
     let (first, last) = (BIG / 2 - 12345, BIG / 2 + 999_999);
-    let part = exchange(
+    let part = ask(
         server.port,
         &request(
             "GET",
@@ -688,9 +688,7 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
             for target in TRAVERSALS {
                 scope.spawn(move || get(port, target));
             }
-            scope.spawn(move || {
-                exchange(port, &request("GET", "/digits.txt", "Range: bytes=2-3\r\n"))
-            });
+            scope.spawn(move || ask(port, &request("GET", "/digits.txt", "Range: bytes=2-3\r\n")));
             scope.spawn(move || {
                 let mut client = connect(port);
                 client.write_all(&request("GET", "/big.bin", "")).unwrap();
