@@ -1,5 +1,5 @@
 # The Debian toolchain the cross tools use, in one place: sourced by
-# tools/cross/*, .ci/run and tools/darwin-run/gen-traces, and read by
+# tools/cross/* and .ci/run, and read by
 # tools/check-binaries and tests/book.rs. Either value can be overridden
 # from the environment, e.g. WORKBOOK_LLVM=17 for Debian's llvm-17 and lld-17.
 #
