@@ -13,7 +13,7 @@ mod sys;
 // ANCHOR: start
 /// The program itself, called once by the entry point of the target.
 fn start() -> ! {
-    sys::exit(42)
+    sys::process::exit(42)
 }
 // ANCHOR_END: start
 
@@ -22,6 +22,6 @@ fn start() -> ! {
 /// tell, so exit with 101, the status Rust's own runtime uses for a panic.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    sys::exit(101)
+    sys::process::exit(101)
 }
 // ANCHOR_END: panic

@@ -22,13 +22,13 @@ fn start(args: &[*const u8]) -> ! {
     // all, not even its name, and indexing would panic.
     let words = args.get(1..).unwrap_or(&[]);
     let written = if words.is_empty() {
-        sys::write_all(sys::Fd::STDOUT, GREETING)
+        sys::io::write_all(sys::Fd::STDOUT, GREETING)
     } else {
         echo(words)
     };
     match written {
-        Ok(()) => sys::exit(0),
-        Err(_) => sys::exit(1),
+        Ok(()) => sys::process::exit(0),
+        Err(_) => sys::process::exit(1),
     }
 }
 // ANCHOR_END: start
@@ -39,9 +39,9 @@ fn echo(words: &[*const u8]) -> Result<(), sys::Errno> {
     for (i, &word) in words.iter().enumerate() {
         // SAFETY: every argv entry is a NUL-terminated string the kernel
         // copied into our stack, and it stays there for the whole run.
-        sys::write_all(sys::Fd::STDOUT, unsafe { sys::c_str(word) })?;
+        sys::io::write_all(sys::Fd::STDOUT, unsafe { sys::c_str(word) })?;
         let separator: &[u8] = if i + 1 == words.len() { b"\n" } else { b" " };
-        sys::write_all(sys::Fd::STDOUT, separator)?;
+        sys::io::write_all(sys::Fd::STDOUT, separator)?;
     }
     Ok(())
 }
@@ -52,7 +52,7 @@ fn echo(words: &[*const u8]) -> Result<(), sys::Errno> {
 /// tell, so exit with 101, the status Rust's own runtime uses for a panic.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    sys::exit(101)
+    sys::process::exit(101)
 }
 
 /// The `core` library that rustup ships was compiled to unwind, so its

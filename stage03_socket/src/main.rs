@@ -33,7 +33,7 @@ const USAGE: &[u8] =
 fn start(args: &[*const u8]) -> ! {
     // Before the program opens anything, so that nothing it opens can
     // become its standard input, output or error.
-    if let Err(err) = sys::fill_standard_descriptors() {
+    if let Err(err) = sys::io::fill_standard_descriptors() {
         fail(Line::new().push(b"open /dev/null"), err);
     }
     let port = match args {
@@ -53,16 +53,16 @@ fn start(args: &[*const u8]) -> ! {
     line.push(b"listening on http://")
         .push_addr(LOOPBACK, port)
         .push(b"\n");
-    if sys::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
-        sys::exit(1);
+    if sys::io::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
+        sys::process::exit(1);
     }
     if let Err(err) = wait_for_enter() {
         fail(Line::new().push(b"read standard input"), err);
     }
-    if let Err(err) = sys::close(listener.fd()) {
+    if let Err(err) = sys::io::close(listener.fd()) {
         socket_failed(b"close", port, err);
     }
-    sys::exit(0)
+    sys::process::exit(0)
 }
 // ANCHOR_END: start
 
@@ -98,18 +98,18 @@ fn parse_port(text: &[u8]) -> Option<u16> {
 /// the port it really got, which differs when `port` is 0. Ends the
 /// program with an error line if any step fails.
 fn open_listener(port: u16) -> (sys::Socket, u16) {
-    let addr = sys::sockaddr_in(LOOPBACK, port);
-    let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
-    if let Err(err) = sys::set_reuse_addr(fd) {
+    let addr = sys::net::sockaddr_in(LOOPBACK, port);
+    let fd = sys::net::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
+    if let Err(err) = sys::net::set_reuse_addr(fd) {
         socket_failed(b"setsockopt SO_REUSEADDR", port, err);
     }
-    if let Err(err) = sys::bind(fd, &addr) {
+    if let Err(err) = sys::net::bind(fd, &addr) {
         socket_failed(b"bind", port, err);
     }
-    if let Err(err) = sys::listen(fd, BACKLOG) {
+    if let Err(err) = sys::net::listen(fd, BACKLOG) {
         socket_failed(b"listen", port, err);
     }
-    match sys::getsockname(fd) {
+    match sys::net::getsockname(fd) {
         Ok(bound) => (fd, u16::from_be_bytes(bound.sin_port)),
         Err(err) => socket_failed(b"getsockname", port, err),
     }
@@ -122,7 +122,7 @@ fn open_listener(port: u16) -> (sys::Socket, u16) {
 fn wait_for_enter() -> Result<(), sys::Errno> {
     let mut buf = [0u8; 64];
     loop {
-        let n = sys::read(sys::Fd::STDIN, &mut buf)?;
+        let n = sys::io::read(sys::Fd::STDIN, &mut buf)?;
         if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
             return Ok(());
         }
@@ -137,9 +137,9 @@ fn usage(problem: &Line) -> ! {
     let mut line = Line::new();
     line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
     // If even standard error is closed, there is nobody left to tell.
-    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
-    let _ = sys::write_all(sys::Fd::STDERR, USAGE);
-    sys::exit(2)
+    let _ = sys::io::write_all(sys::Fd::STDERR, line.as_bytes());
+    let _ = sys::io::write_all(sys::Fd::STDERR, USAGE);
+    sys::process::exit(2)
 }
 
 /// A failed call on the listening socket: names the call and the address.
@@ -166,8 +166,8 @@ fn fail(what: &Line, err: sys::Errno) -> ! {
         None => line.push(b"unknown error ("),
     };
     line.push(b"errno ").push_decimal(err.number()).push(b")\n");
-    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
-    sys::exit(1)
+    let _ = sys::io::write_all(sys::Fd::STDERR, line.as_bytes());
+    sys::process::exit(1)
 }
 // ANCHOR_END: errors
 
@@ -176,7 +176,7 @@ fn fail(what: &Line, err: sys::Errno) -> ! {
 /// tell, so exit with 101, the status Rust's own runtime uses for a panic.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    sys::exit(101)
+    sys::process::exit(101)
 }
 
 /// The `core` library that rustup ships was compiled to unwind, so its

@@ -53,7 +53,7 @@ const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\n\
 fn start(args: &[*const u8]) -> ! {
     // Before the program opens anything, so that nothing it opens can
     // become its standard input, output or error.
-    if let Err(err) = sys::fill_standard_descriptors() {
+    if let Err(err) = sys::io::fill_standard_descriptors() {
         fail(Line::new().push(b"open /dev/null"), err);
     }
     let port = match args {
@@ -73,13 +73,13 @@ fn start(args: &[*const u8]) -> ! {
     line.push(b"listening on http://")
         .push_addr(LOOPBACK, port)
         .push(b"\n");
-    if sys::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
-        sys::exit(1);
+    if sys::io::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
+        sys::process::exit(1);
     }
     // A client that hangs up before its answer is written makes that write
     // raise SIGPIPE, whose default action kills the process. Ignored, the
     // write fails with EPIPE instead. Forked children inherit this.
-    if let Err(err) = sys::ignore_signal(sys::SIGPIPE) {
+    if let Err(err) = sys::process::ignore_signal(sys::process::SIGPIPE) {
         fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }
     supervise(listener, port)
@@ -118,18 +118,18 @@ fn parse_port(text: &[u8]) -> Option<u16> {
 /// the port it really got, which differs when `port` is 0. Ends the
 /// program with an error line if any step fails.
 fn open_listener(port: u16) -> (sys::Socket, u16) {
-    let addr = sys::sockaddr_in(LOOPBACK, port);
-    let fd = sys::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
-    if let Err(err) = sys::set_reuse_addr(fd) {
+    let addr = sys::net::sockaddr_in(LOOPBACK, port);
+    let fd = sys::net::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
+    if let Err(err) = sys::net::set_reuse_addr(fd) {
         socket_failed(b"setsockopt SO_REUSEADDR", port, err);
     }
-    if let Err(err) = sys::bind(fd, &addr) {
+    if let Err(err) = sys::net::bind(fd, &addr) {
         socket_failed(b"bind", port, err);
     }
-    if let Err(err) = sys::listen(fd, BACKLOG) {
+    if let Err(err) = sys::net::listen(fd, BACKLOG) {
         socket_failed(b"listen", port, err);
     }
-    match sys::getsockname(fd) {
+    match sys::net::getsockname(fd) {
         Ok(bound) => (fd, u16::from_be_bytes(bound.sin_port)),
         Err(err) => socket_failed(b"getsockname", port, err),
     }
@@ -162,39 +162,39 @@ fn supervise(listener: sys::Socket, port: u16) -> ! {
         pool.workers[slot] = start_child(&pool, Role::Worker, listener, port);
     }
     loop {
-        let (pid, ended) = match sys::errno::retry(sys::wait_child) {
+        let (pid, ended) = match sys::errno::retry(sys::process::wait_child) {
             Ok(child) => child,
             Err(err) => {
                 report(Line::new().push(b"wait4"), err);
                 stop(&pool);
-                sys::exit(1);
+                sys::process::exit(1);
             }
         };
         if pid == pool.watcher {
             pool.watcher = 0;
             stop(&pool);
-            if let Err(err) = sys::close(listener.fd()) {
+            if let Err(err) = sys::io::close(listener.fd()) {
                 socket_failed(b"close", port, err);
             }
             // The watcher exits 1 if it could not read standard input.
-            sys::exit(match ended {
-                sys::Ended::Exited(status) => status,
-                sys::Ended::Killed(_) => 1,
+            sys::process::exit(match ended {
+                sys::process::Ended::Exited(status) => status,
+                sys::process::Ended::Killed(_) => 1,
             });
         }
         if let Some(slot) = pool.workers.iter().position(|&worker| worker == pid) {
             let mut line = Line::new();
             line.push(b"worker ").push_decimal(pid);
             match ended {
-                sys::Ended::Exited(status) => line
+                sys::process::Ended::Exited(status) => line
                     .push(b" exited with status ")
                     .push_decimal(status as usize),
-                sys::Ended::Killed(signal) => line
+                sys::process::Ended::Killed(signal) => line
                     .push(b" killed by signal ")
                     .push_decimal(signal as usize),
             };
             line.push(b", starting another\n");
-            let _ = sys::write_all(sys::Fd::STDOUT, line.as_bytes());
+            let _ = sys::io::write_all(sys::Fd::STDOUT, line.as_bytes());
             pool.workers[slot] = 0;
             pool.workers[slot] = start_child(&pool, Role::Worker, listener, port);
         }
@@ -210,7 +210,7 @@ enum Role {
 /// Forks a child that takes on `role` and returns its pid. If fork fails,
 /// the server cannot keep its pool full: it stops and exits 1.
 fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16) -> usize {
-    match sys::fork() {
+    match sys::process::fork() {
         // fork returns twice: 0 in the new process, which never comes back
         // here, and the new process's pid in the supervisor.
         Ok(0) => match role {
@@ -221,7 +221,7 @@ fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16) -> usi
         Err(err) => {
             report(Line::new().push(b"fork"), err);
             stop(pool);
-            sys::exit(1)
+            sys::process::exit(1)
         }
     }
 }
@@ -231,11 +231,11 @@ fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16) -> usi
 fn stop(pool: &Pool) {
     for &pid in pool.workers.iter().chain([&pool.watcher]) {
         if pid != 0 {
-            let _ = sys::kill(pid, sys::SIGTERM);
+            let _ = sys::process::kill(pid, sys::process::SIGTERM);
         }
     }
     // wait4 fails with ECHILD once this process has no children left.
-    while sys::errno::retry(sys::wait_child).is_ok() {}
+    while sys::errno::retry(sys::process::wait_child).is_ok() {}
 }
 // ANCHOR_END: supervise
 
@@ -244,9 +244,9 @@ fn stop(pool: &Pool) {
 /// All workers block in accept on the same socket, and the kernel hands
 /// each new connection to one of them.
 fn work(listener: sys::Socket, port: u16) -> ! {
-    let pid = sys::getpid();
+    let pid = sys::process::getpid();
     loop {
-        let (conn, peer) = match sys::errno::retry(|| sys::accept(listener)) {
+        let (conn, peer) = match sys::errno::retry(|| sys::net::accept(listener)) {
             Ok(accepted) => accepted,
             // A client gave up while it sat in the queue (a signal that
             // interrupted the wait is retried): no reason to stop accepting.
@@ -259,7 +259,7 @@ fn work(listener: sys::Socket, port: u16) -> ! {
         line.push(b"worker ").push_decimal(pid).push(b" accepted ");
         line.push_addr(peer.sin_addr, u16::from_be_bytes(peer.sin_port))
             .push(b"\n");
-        let _ = sys::write_all(sys::Fd::STDOUT, line.as_bytes());
+        let _ = sys::io::write_all(sys::Fd::STDOUT, line.as_bytes());
         serve(conn);
     }
 }
@@ -270,10 +270,10 @@ fn work(listener: sys::Socket, port: u16) -> ! {
 fn serve(conn: sys::Socket) {
     let mut request = [0u8; REQUEST_ROOM];
     // One read: whatever part of the request has arrived. Not parsed yet.
-    let _ = sys::read(conn.fd(), &mut request);
-    let _ = sys::write_all(conn.fd(), RESPONSE);
+    let _ = sys::io::read(conn.fd(), &mut request);
+    let _ = sys::io::write_all(conn.fd(), RESPONSE);
     // The only descriptor a worker holds between clients is the listener.
-    let _ = sys::close(conn.fd());
+    let _ = sys::io::close(conn.fd());
 }
 // ANCHOR_END: work
 
@@ -282,11 +282,11 @@ fn serve(conn: sys::Socket) {
 /// supervisor's wait4 sees. It never uses the socket, so it closes its
 /// copy at once.
 fn watch_stdin(listener: sys::Socket) -> ! {
-    let _ = sys::close(listener.fd());
+    let _ = sys::io::close(listener.fd());
     if let Err(err) = wait_for_enter() {
         fail(Line::new().push(b"read standard input"), err);
     }
-    sys::exit(0)
+    sys::process::exit(0)
 }
 // ANCHOR_END: watch_stdin
 
@@ -296,7 +296,7 @@ fn watch_stdin(listener: sys::Socket) -> ! {
 fn wait_for_enter() -> Result<(), sys::Errno> {
     let mut buf = [0u8; 64];
     loop {
-        let n = sys::read(sys::Fd::STDIN, &mut buf)?;
+        let n = sys::io::read(sys::Fd::STDIN, &mut buf)?;
         if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
             return Ok(());
         }
@@ -311,9 +311,9 @@ fn usage(problem: &Line) -> ! {
     let mut line = Line::new();
     line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
     // If even standard error is closed, there is nobody left to tell.
-    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
-    let _ = sys::write_all(sys::Fd::STDERR, USAGE);
-    sys::exit(2)
+    let _ = sys::io::write_all(sys::Fd::STDERR, line.as_bytes());
+    let _ = sys::io::write_all(sys::Fd::STDERR, USAGE);
+    sys::process::exit(2)
 }
 
 /// A failed call on the listening socket: names the call and the address.
@@ -330,7 +330,7 @@ fn socket_failed(call: &[u8], port: u16, err: sys::Errno) -> ! {
 /// and exit status 1. The number is the target's own: 98 on Linux.
 fn fail(what: &Line, err: sys::Errno) -> ! {
     report(what, err);
-    sys::exit(1)
+    sys::process::exit(1)
 }
 
 /// Writes the error line of [`fail`] without exiting.
@@ -346,7 +346,7 @@ fn report(what: &Line, err: sys::Errno) {
         None => line.push(b"unknown error ("),
     };
     line.push(b"errno ").push_decimal(err.number()).push(b")\n");
-    let _ = sys::write_all(sys::Fd::STDERR, line.as_bytes());
+    let _ = sys::io::write_all(sys::Fd::STDERR, line.as_bytes());
 }
 // ANCHOR_END: errors
 
@@ -355,7 +355,7 @@ fn report(what: &Line, err: sys::Errno) {
 /// tell, so exit with 101, the status Rust's own runtime uses for a panic.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    sys::exit(101)
+    sys::process::exit(101)
 }
 
 /// The `core` library that rustup ships was compiled to unwind, so its

@@ -18,7 +18,7 @@
 //! one echo, and as many small TCP segments. `writev` could send the head
 //! and the pieces of the body in one call without copying them together.
 //! One buffer costs a copy of a few KiB, which is nothing next to a system
-//! call, and keeps the short-write loop (`sys::write_all`) as simple as it
+//! call, and keeps the short-write loop (`sys::io::write_all`) as simple as it
 //! is, where a short `writev` has to find where in its pieces it stopped.
 //! `writev` pays off when a body is large or lives elsewhere: a file.
 

@@ -13,7 +13,7 @@ use crate::line::Line;
 use crate::listing::Listing;
 use crate::range::Ranged;
 use crate::response::{self, Content, NO_FIELDS, Response};
-use crate::sys::Kind;
+use crate::sys::fs::Kind;
 use crate::validators::{Conditions, ETag};
 use crate::{date, mime, path, range, respond, respond_error, sys, validators};
 
@@ -23,7 +23,7 @@ pub const ALLOWED: &[u8] = b"GET, HEAD, OPTIONS";
 
 /// Answers `request` from the document root `root` and returns the status
 /// sent.
-pub fn answer(conn: sys::Socket, root: sys::Dir, request: &http::Request) -> Status {
+pub fn answer(conn: sys::Socket, root: sys::fs::Dir, request: &http::Request) -> Status {
     let line = request.line;
     let head_only = match line.method {
         b"GET" => false,
@@ -46,16 +46,16 @@ pub fn answer(conn: sys::Socket, root: sys::Dir, request: &http::Request) -> Sta
         }
         _ => return respond_error(conn, http::METHOD_NOT_ALLOWED, false),
     };
-    let mut room = [0u8; sys::PATH_MAX];
+    let mut room = [0u8; sys::fs::PATH_MAX];
     let mapped = match path::map(line.target, &mut room) {
         Ok(mapped) => mapped,
         Err(refusal) => return respond_error(conn, refusal.status(), head_only),
     };
-    let fd = match sys::open_beneath(root, mapped.path) {
+    let fd = match sys::fs::open_beneath(root, mapped.path) {
         Ok(fd) => fd,
         Err(err) => return not_served(conn, root, open_failed(err), head_only),
     };
-    let status = match sys::kind(fd) {
+    let status = match sys::fs::kind(fd) {
         Ok(kind) => match (kind, mapped.slash) {
             (Kind::File(regular, stat), false) => {
                 file(conn, regular, &stat, mapped.path, request, head_only)
@@ -69,7 +69,7 @@ pub fn answer(conn: sys::Socket, root: sys::Dir, request: &http::Request) -> Sta
         },
         Err(_) => not_served(conn, root, http::INTERNAL_SERVER_ERROR, head_only),
     };
-    let _ = sys::close(fd);
+    let _ = sys::io::close(fd);
     status
 }
 
@@ -87,7 +87,7 @@ fn open_failed(err: sys::Errno) -> Status {
 
 /// An error answer; for a 404, the document root's own `404.html` when it
 /// has one, so that a site can keep its look on a broken link.
-fn not_served(conn: sys::Socket, root: sys::Dir, status: Status, head_only: bool) -> Status {
+fn not_served(conn: sys::Socket, root: sys::fs::Dir, status: Status, head_only: bool) -> Status {
     let Some((fd, stat)) = (status == http::NOT_FOUND)
         .then(|| open_file(root, b"404.html"))
         .flatten()
@@ -105,17 +105,17 @@ fn not_served(conn: sys::Socket, root: sys::Dir, status: Status, head_only: bool
         },
     };
     respond(conn, &response, head_only);
-    let _ = sys::close(fd.fd());
+    let _ = sys::io::close(fd.fd());
     status
 }
 
 /// Opens `name` in the folder `dir` if it is a regular file.
-fn open_file(dir: sys::Dir, name: &[u8]) -> Option<(sys::File, sys::Stat)> {
-    let fd = sys::open_beneath(dir, name).ok()?;
-    match sys::kind(fd) {
+fn open_file(dir: sys::fs::Dir, name: &[u8]) -> Option<(sys::fs::File, sys::fs::Stat)> {
+    let fd = sys::fs::open_beneath(dir, name).ok()?;
+    match sys::fs::kind(fd) {
         Ok(Kind::File(file, stat)) => Some((file, stat)),
         _ => {
-            let _ = sys::close(fd);
+            let _ = sys::io::close(fd);
             None
         }
     }
@@ -189,8 +189,8 @@ fn asked<'a>(request: &http::Request<'a>) -> Asked<'a> {
 /// all if the client's copy is current.
 fn file(
     conn: sys::Socket,
-    fd: sys::File,
-    stat: &sys::Stat,
+    fd: sys::fs::File,
+    stat: &sys::fs::Stat,
     name: &[u8],
     request: &http::Request,
     head_only: bool,
@@ -262,24 +262,24 @@ fn file(
 /// listing of its entries if not.
 fn folder(
     conn: sys::Socket,
-    fd: sys::Dir,
+    fd: sys::fs::Dir,
     path: &[u8],
     request: &http::Request,
     head_only: bool,
 ) -> Status {
     if let Some((index, stat)) = open_file(fd, b"index.html") {
         let status = file(conn, index, &stat, b"index.html", request, head_only);
-        let _ = sys::close(index.fd());
+        let _ = sys::io::close(index.fd());
         return status;
     }
     let mut listing = Listing::new();
-    let listed = sys::read_dir(fd, &mut |name, kind| {
+    let listed = sys::fs::read_dir(fd, &mut |name, kind| {
         // Hidden names (`.` and `..` among them) are never served, so not
         // listed; nor are links and other special files.
         if name.first() != Some(&b'.') {
             match kind {
-                sys::DT_DIR => listing.add(name, true),
-                sys::DT_REG => listing.add(name, false),
+                sys::fs::DT_DIR => listing.add(name, true),
+                sys::fs::DT_REG => listing.add(name, false),
                 _ => {}
             }
         }
@@ -288,7 +288,7 @@ fn folder(
         return respond_error(conn, http::INTERNAL_SERVER_ERROR, head_only);
     }
     // The page's title: the decoded path, with a slash at each end.
-    let mut url = [0u8; sys::PATH_MAX + 2];
+    let mut url = [0u8; sys::fs::PATH_MAX + 2];
     url[0] = b'/';
     let mut len = 1;
     if !path.is_empty() {

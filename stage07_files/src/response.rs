@@ -19,7 +19,7 @@
 //! one echo, and as many small TCP segments. `writev` could send the head
 //! and the pieces of the body in one call without copying them together.
 //! One buffer costs a copy of a few KiB, which is nothing next to a system
-//! call, and keeps the short-write loop (`sys::write_all`) as simple as it
+//! call, and keeps the short-write loop (`sys::io::write_all`) as simple as it
 //! is, where a short `writev` has to find where in its pieces it stopped.
 //! `writev` pays off when a body is large or lives elsewhere: a file.
 //!
@@ -85,7 +85,7 @@ impl Outgoing {
     /// Writes out what the buffer holds.
     fn flush(&mut self) {
         if self.sent.is_ok() {
-            self.sent = sys::write_all(self.conn.fd(), &self.buf[..self.len]);
+            self.sent = sys::io::write_all(self.conn.fd(), &self.buf[..self.len]);
         }
         self.len = 0;
     }
@@ -123,7 +123,7 @@ pub enum Content<'a> {
     Page(Body<'a>),
     /// `length` bytes of the open file `fd`, from `offset` on.
     File {
-        fd: sys::File,
+        fd: sys::fs::File,
         offset: u64,
         length: u64,
     },
@@ -197,7 +197,7 @@ impl Response<'_> {
         out.finish()?;
         match self.content {
             Content::File { fd, offset, length } if !head_only => {
-                sys::send_file(conn, fd, offset, length)
+                sys::fs::send_file(conn, fd, offset, length)
             }
             _ => Ok(()),
         }

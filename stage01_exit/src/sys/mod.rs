@@ -1,9 +1,10 @@
 //! The system-call layer: the only place that talks to the kernel.
 //!
-//! Each supported target has one file with the same items in it: the entry
-//! point, the trap instruction wrapped in `syscallN` functions, and the
-//! syscall numbers in `nr`. This file picks that file once, here, and builds the
-//! calls the rest of the program uses on top of it.
+//! One file per target holds what differs between the kernels: the entry
+//! point, the trap instruction wrapped in `syscallN` functions, the system
+//! call numbers in `nr`, and the constants and struct layouts that differ.
+//! This file picks that file once, here; the files beside it build the
+//! calls the program uses on top of it, one subsystem each.
 
 // ANCHOR: pick
 #[cfg(all(target_os = "macos", target_arch = "aarch64"))]
@@ -29,10 +30,4 @@ compile_error!(
 );
 // ANCHOR_END: pick
 
-// ANCHOR: exit
-/// Ends the process with `status`; the parent (your shell) reads it as `$?`.
-pub fn exit(status: u8) -> ! {
-    // SAFETY: exit takes a plain integer, and the kernel never returns from it.
-    unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
-}
-// ANCHOR_END: exit
+pub mod process;

@@ -1,0 +1,110 @@
+//! TCP sockets: the calls that take a socket and no other descriptor.
+
+use super::{Errno, Fd, Socket, arch};
+
+// ANCHOR: socket
+use arch::Timeval;
+pub use arch::{SockaddrIn, sockaddr_in};
+
+/// A new TCP socket (a stream socket of the IPv4 family), not yet bound to
+/// any address.
+pub fn socket() -> Result<Socket, Errno> {
+    // SAFETY: socket takes plain integers; 0 picks the family's stream
+    // protocol, TCP.
+    let fd = unsafe { arch::syscall3(arch::nr::SOCKET, arch::AF_INET, arch::SOCK_STREAM, 0) }?;
+    Ok(Socket(Fd(fd)))
+}
+
+/// Lets `bind` reuse a port that an earlier run of the program still
+/// holds in TIME_WAIT, so a restarted server does not fail with "address
+/// in use" for a minute or more.
+pub fn set_reuse_addr(sock: Socket) -> Result<(), Errno> {
+    let on: i32 = 1;
+    let (level, option) = (arch::SOL_SOCKET, arch::SO_REUSEADDR);
+    let (value, len) = (&on as *const i32 as usize, size_of::<i32>());
+    // SAFETY: setsockopt reads `len` bytes at `value`, the int `on`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
+        .map(|_| ())
+}
+
+// ANCHOR: receive_timeout
+/// Makes every read on socket `sock` give up with EAGAIN once `seconds`
+/// pass with no data, instead of waiting for ever. Each read gets the
+/// whole time afresh: this bounds a pause, not the whole conversation.
+pub fn set_receive_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
+    let limit = arch::timeval(seconds);
+    let (level, option) = (arch::SOL_SOCKET, arch::SO_RCVTIMEO);
+    let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
+    // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
+        .map(|_| ())
+}
+// ANCHOR_END: receive_timeout
+
+/// Gives socket `sock` the local address `addr`.
+pub fn bind(sock: Socket, addr: &SockaddrIn) -> Result<(), Errno> {
+    let (ptr, len) = (addr as *const SockaddrIn as usize, size_of::<SockaddrIn>());
+    // SAFETY: bind reads `len` bytes at `ptr`, the struct `addr`.
+    unsafe { arch::syscall3(arch::nr::BIND, sock.fd().0, ptr, len) }.map(|_| ())
+}
+
+/// Makes a bound socket passive: from now on the kernel completes TCP
+/// handshakes on its address by itself and queues up to `backlog` of
+/// these connections until the program accepts them.
+pub fn listen(sock: Socket, backlog: usize) -> Result<(), Errno> {
+    // SAFETY: listen takes plain integers.
+    unsafe { arch::syscall3(arch::nr::LISTEN, sock.fd().0, backlog, 0) }.map(|_| ())
+}
+
+/// The local address the kernel gave socket `sock`: with port 0, `bind`
+/// lets the kernel choose a free port, and this is how to learn which.
+pub fn getsockname(sock: Socket) -> Result<SockaddrIn, Errno> {
+    let mut addr = sockaddr_in([0; 4], 0);
+    // In: the room we offer; out: the size of the address the kernel wrote.
+    let mut len = size_of::<SockaddrIn>() as u32;
+    let (ptr, len_ptr) = (
+        &mut addr as *mut SockaddrIn as usize,
+        &mut len as *mut u32 as usize,
+    );
+    // SAFETY: getsockname writes at most `len` bytes at `ptr` and a u32 at
+    // `len_ptr`, both ours and writable.
+    unsafe { arch::syscall3(arch::nr::GETSOCKNAME, sock.fd().0, ptr, len_ptr) }?;
+    Ok(addr)
+}
+
+/// `struct sockaddr_in` is 16 bytes on every target; the kernels check it.
+const _: () = assert!(size_of::<SockaddrIn>() == 16);
+/// `struct timeval` is 16 bytes on every target too, though Darwin's
+/// microseconds take only 4 of them; both kernels refuse a shorter one.
+const _: () = assert!(size_of::<Timeval>() == 16);
+// ANCHOR_END: socket
+
+// ANCHOR: accept
+/// Takes the next connection from the queue of listening socket `sock`,
+/// waiting for one if it is empty. Returns a new descriptor for talking
+/// to that one client, and the client's address.
+pub fn accept(sock: Socket) -> Result<(Socket, SockaddrIn), Errno> {
+    let mut peer = sockaddr_in([0; 4], 0);
+    // In: the room we offer; out: the size of the address the kernel wrote.
+    let mut len = size_of::<SockaddrIn>() as u32;
+    let (ptr, len_ptr) = (
+        &mut peer as *mut SockaddrIn as usize,
+        &mut len as *mut u32 as usize,
+    );
+    // SAFETY: accept writes at most `len` bytes at `ptr` and a u32 at
+    // `len_ptr`, both ours and writable.
+    let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, sock.fd().0, ptr, len_ptr) }?;
+    Ok((Socket(Fd(conn)), peer))
+}
+// ANCHOR_END: accept
+
+// ANCHOR: shutdown
+/// Ends the sending half of connected socket `sock`: once what was written
+/// before has gone out, the kernel sends FIN, and the peer's reads return
+/// end of file. The socket can still receive, and stays open until closed.
+pub fn shutdown_write(sock: Socket) -> Result<(), Errno> {
+    // SAFETY: shutdown takes plain integers; it has two, so the third
+    // register is ignored.
+    unsafe { arch::syscall3(arch::nr::SHUTDOWN, sock.fd().0, arch::SHUT_WR, 0) }.map(|_| ())
+}
+// ANCHOR_END: shutdown
