@@ -21,6 +21,19 @@ REPO = os.path.dirname(os.path.dirname(TOOL))
 DARWIN_RUN = os.path.join(TOOL, "darwin-run")
 sys.path.insert(0, TOOL)  # the darwinrun package, for tests of its tables
 DARWIN_CC = os.path.join(REPO, "tools", "cross", "darwin-cc")
+
+
+def _toolchain():
+    """WORKBOOK_LLVM and WORKBOOK_DEBIAN_BIN as tools/cross/toolchain.sh,
+    the one place that names them, sets them."""
+    script = '. "$1" && printf "%s\\n%s" "$WORKBOOK_LLVM" "$WORKBOOK_DEBIAN_BIN"'
+    toolchain = os.path.join(REPO, "tools", "cross", "toolchain.sh")
+    out = subprocess.run(["sh", "-c", script, "sh", toolchain],
+                         check=True, capture_output=True, text=True).stdout
+    return out.split("\n")
+
+
+LLVM, DEBIAN_BIN = _toolchain()
 LIBSYSTEM_WITH_WRITE = os.path.join(HERE, "libSystem-write.tbd")
 
 _work = tempfile.mkdtemp(prefix="darwin-run-tests-")
@@ -110,7 +123,7 @@ def build(name, body, extra_data="", report_fd=1, libs=("-lSystem",), min_os="11
     base = os.path.join(_work, name)
     with open(base + ".s", "w") as f:
         f.write(source)
-    subprocess.run(["llvm-mc-16", "-triple", "arm64-apple-macos11", "-filetype=obj",
+    subprocess.run([f"llvm-mc-{LLVM}", "-triple", "arm64-apple-macos11", "-filetype=obj",
                     "-o", base + ".o", base + ".s"], check=True)
     subprocess.run([DARWIN_CC, "-arch", "arm64", f"-mmacosx-version-min={min_os}",
                     *libs, *link_args, "-o", base, base + ".o"], check=True)

@@ -289,7 +289,7 @@ class Loading(unittest.TestCase):
 
 
 def without_uuid(path):
-    """Removes the LC_UUID load command from a Mach-O (ld64.lld-16 has no
+    """Removes the LC_UUID load command from a Mach-O (ld64.lld has no
     -no_uuid): the later commands move up, the freed bytes become padding."""
     with open(path, "r+b") as f:
         data = bytearray(f.read())

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import unittest
 
-from guest import REPO, run
+from guest import DEBIAN_BIN, LLVM, REPO, run
 
 CROSS_BUILD = os.path.join(REPO, "tools", "cross", "build")
 _folders = {}
@@ -25,8 +25,8 @@ def stage(target, name):
 
 
 def setUpModule():
-    if not shutil.which("ld64.lld-16") or not os.path.exists("/usr/bin/cargo"):
-        missing = "the cross toolchain (Debian cargo, lld-16) is missing"
+    if not shutil.which(f"ld64.lld-{LLVM}") or not os.path.exists(os.path.join(DEBIAN_BIN, "cargo")):
+        missing = f"the cross toolchain (Debian cargo, lld-{LLVM}) is missing"
         # A contributor without it may skip these; CI must not pass without them.
         if os.environ.get("CI"):
             raise RuntimeError(missing)
