@@ -74,10 +74,18 @@ pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     unsafe { asm!("svc #0", in("x8") n, in("x0") a0, options(noreturn, nostack)) }
 }
 
-/// Traps into the kernel with three arguments and returns its answer.
-///
 /// Linux reports an error as a return value in -4095..=-1, the negated error
 /// number (include/linux/err.h, MAX_ERRNO); anything else is a result.
+fn result(ret: usize) -> Result<usize, Errno> {
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Traps into the kernel with three arguments and returns its answer,
+/// read by [`result`].
 pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usize, Errno> {
     let ret: usize;
     // SAFETY: the caller passes arguments that are valid for call `n`.
@@ -91,11 +99,7 @@ pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usiz
             options(nostack, preserves_flags),
         );
     }
-    if ret > -4096isize as usize {
-        Err(Errno(ret.wrapping_neg()))
-    } else {
-        Ok(ret)
-    }
+    result(ret)
 }
 
 /// Like [`syscall3`], with five arguments.
@@ -121,11 +125,7 @@ pub unsafe fn syscall5(
             options(nostack, preserves_flags),
         );
     }
-    if ret > -4096isize as usize {
-        Err(Errno(ret.wrapping_neg()))
-    } else {
-        Ok(ret)
-    }
+    result(ret)
 }
 // ANCHOR_END: syscall
 

@@ -86,14 +86,6 @@ pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i32,
 }
-
-/// `seconds` as a `Timeval`.
-pub fn timeval(seconds: u32) -> Timeval {
-    Timeval {
-        tv_sec: seconds as i64,
-        tv_usec: 0,
-    }
-}
 // ANCHOR_END: timeval
 
 // ANCHOR: signals

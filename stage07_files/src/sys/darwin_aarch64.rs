@@ -101,14 +101,6 @@ pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i32,
 }
-
-/// `seconds` as a `Timeval`.
-pub fn timeval(seconds: u32) -> Timeval {
-    Timeval {
-        tv_sec: seconds as i64,
-        tv_usec: 0,
-    }
-}
 // ANCHOR_END: timeval
 
 // ANCHOR: stat
@@ -138,17 +130,6 @@ const _: () = assert!(core::mem::offset_of!(Stat, st_mtime) == 48);
 const _: () = assert!(core::mem::offset_of!(Stat, st_size) == 96);
 
 impl Stat {
-    pub fn zeroed() -> Stat {
-        Stat {
-            _dev: 0,
-            st_mode: 0,
-            _before_mtime: [0; 42],
-            st_mtime: 0,
-            _before_size: [0; 40],
-            st_size: 0,
-            _rest: [0; 40],
-        }
-    }
     pub fn mode(&self) -> u32 {
         self.st_mode as u32
     }

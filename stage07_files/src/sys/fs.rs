@@ -103,7 +103,9 @@ const S_IFREG: u32 = 0o100000;
 /// descriptor, never of the path: the file opened is the file described,
 /// even if the path changes in between.
 fn fstat(fd: Fd) -> Result<Stat, Errno> {
-    let mut stat = Stat::zeroed();
+    // SAFETY: `Stat` holds only integers and byte arrays, for which all
+    // zeros is a valid value.
+    let mut stat: Stat = unsafe { core::mem::zeroed() };
     let ptr = &mut stat as *mut Stat as usize;
     // SAFETY: fstat writes one `struct stat` of this target at `ptr`.
     unsafe { arch::syscall3(arch::nr::FSTAT, fd.0, ptr, 0) }?;

@@ -76,17 +76,6 @@ const _: () = assert!(core::mem::offset_of!(Stat, st_size) == 48);
 const _: () = assert!(core::mem::offset_of!(Stat, st_mtime) == 88);
 
 impl Stat {
-    pub fn zeroed() -> Stat {
-        Stat {
-            _before_mode: [0; 16],
-            st_mode: 0,
-            _before_size: [0; 28],
-            st_size: 0,
-            _before_mtime: [0; 32],
-            st_mtime: 0,
-            _rest: [0; 32],
-        }
-    }
     pub fn mode(&self) -> u32 {
         self.st_mode
     }
@@ -138,10 +127,18 @@ pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     unsafe { asm!("svc #0", in("x8") n, in("x0") a0, options(noreturn, nostack)) }
 }
 
-/// Traps into the kernel with three arguments and returns its answer.
-///
 /// Linux reports an error as a return value in -4095..=-1, the negated error
 /// number (include/linux/err.h, MAX_ERRNO); anything else is a result.
+fn result(ret: usize) -> Result<usize, Errno> {
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg()))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Traps into the kernel with three arguments and returns its answer,
+/// read by [`result`].
 pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usize, Errno> {
     let ret: usize;
     // SAFETY: the caller passes arguments that are valid for call `n`.
@@ -155,11 +152,7 @@ pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usiz
             options(nostack, preserves_flags),
         );
     }
-    if ret > -4096isize as usize {
-        Err(Errno(ret.wrapping_neg()))
-    } else {
-        Ok(ret)
-    }
+    result(ret)
 }
 
 /// Like [`syscall3`], with five arguments.
@@ -185,11 +178,7 @@ pub unsafe fn syscall5(
             options(nostack, preserves_flags),
         );
     }
-    if ret > -4096isize as usize {
-        Err(Errno(ret.wrapping_neg()))
-    } else {
-        Ok(ret)
-    }
+    result(ret)
 }
 // ANCHOR_END: syscall
 

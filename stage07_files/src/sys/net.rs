@@ -19,25 +19,23 @@ pub fn socket() -> Result<Socket, Errno> {
 /// holds in TIME_WAIT, so a restarted server does not fail with "address
 /// in use" for a minute or more.
 pub fn set_reuse_addr(sock: Socket) -> Result<(), Errno> {
-    let on: i32 = 1;
-    let (level, option) = (arch::SOL_SOCKET, arch::SO_REUSEADDR);
-    let (value, len) = (&on as *const i32 as usize, size_of::<i32>());
-    // SAFETY: setsockopt reads `len` bytes at `value`, the int `on`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
-        .map(|_| ())
+    setsockopt(sock, arch::SOL_SOCKET, arch::SO_REUSEADDR, &1i32)
 }
 
 // ANCHOR: receive_timeout
+/// `seconds` as a `Timeval`.
+fn timeval(seconds: u32) -> Timeval {
+    Timeval {
+        tv_sec: seconds as i64,
+        tv_usec: 0,
+    }
+}
+
 /// Makes every read on socket `sock` give up with EAGAIN once `seconds`
 /// pass with no data, instead of waiting for ever. Each read gets the
 /// whole time afresh: this bounds a pause, not the whole conversation.
 pub fn set_receive_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
-    let limit = arch::timeval(seconds);
-    let (level, option) = (arch::SOL_SOCKET, arch::SO_RCVTIMEO);
-    let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
-    // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
-        .map(|_| ())
+    setsockopt(sock, arch::SOL_SOCKET, arch::SO_RCVTIMEO, &timeval(seconds))
 }
 // ANCHOR_END: receive_timeout
 
@@ -46,12 +44,7 @@ pub fn set_receive_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
 /// pass without the client taking any data: a client that stops reading
 /// would otherwise hold its worker for as long as it likes.
 pub fn set_send_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
-    let limit = arch::timeval(seconds);
-    let (level, option) = (arch::SOL_SOCKET, arch::SO_SNDTIMEO);
-    let (value, len) = (&limit as *const Timeval as usize, size_of::<Timeval>());
-    // SAFETY: setsockopt reads `len` bytes at `value`, the struct `limit`.
-    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, value, len) }
-        .map(|_| ())
+    setsockopt(sock, arch::SOL_SOCKET, arch::SO_SNDTIMEO, &timeval(seconds))
 }
 // ANCHOR_END: send_timeout
 
@@ -84,6 +77,15 @@ pub fn getsockname(sock: Socket) -> Result<SockaddrIn, Errno> {
     // `len_ptr`, both ours and writable.
     unsafe { arch::syscall3(arch::nr::GETSOCKNAME, sock.fd().0, ptr, len_ptr) }?;
     Ok(addr)
+}
+
+/// Sets the option `option` at `level` of socket `sock` to `value`, which
+/// the kernel reads as `size_of::<T>()` bytes.
+fn setsockopt<T>(sock: Socket, level: usize, option: usize, value: &T) -> Result<(), Errno> {
+    let (ptr, len) = (value as *const T as usize, size_of::<T>());
+    // SAFETY: setsockopt reads `len` bytes at `ptr`, the value `value`.
+    unsafe { arch::syscall5(arch::nr::SETSOCKOPT, sock.fd().0, level, option, ptr, len) }
+        .map(|_| ())
 }
 
 /// `struct sockaddr_in` is 16 bytes on every target; the kernels check it.
