@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! HTTP/1.1 404 Not Found\r\n
-//! Server: stage06_respond\r\n
+//! Server: stage07_files\r\n
 //! Content-Type: text/html; charset=utf-8\r\n
 //! Content-Length: 154\r\n
 //! Connection: close\r\n
