@@ -361,7 +361,9 @@ class _Leb:
         self.data = data
         self.pos = pos
 
-    def uleb(self):
+    def _bits(self):
+        """The 7-bit groups up to the byte without the high bit: the value,
+        its width in bits, and that last byte (its 0x40 is an SLEB's sign)."""
         value, shift = 0, 0
         while True:
             byte = self.data[self.pos]
@@ -369,14 +371,11 @@ class _Leb:
             value |= (byte & 0x7F) << shift
             shift += 7
             if not byte & 0x80:
-                return value
+                return value, shift, byte
+
+    def uleb(self):
+        return self._bits()[0]
 
     def sleb(self):
-        value, shift = 0, 0
-        while True:
-            byte = self.data[self.pos]
-            self.pos += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                return value - (1 << shift) if byte & 0x40 else value
+        value, shift, last = self._bits()
+        return value - (1 << shift) if last & 0x40 else value
