@@ -290,9 +290,50 @@ fn http_dates_parse() {
         "Sun, 32 Nov 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 08:49:37 GMT ",
         "Sun, 0x Nov 1994 08:49:37 GMT",
+        "Sun, 06 nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 gmt",
+        // The comma picks the form; the others are not tried.
+        "Sun, 06-Nov-94 08:49:37 GMT",
+        "Sunday, 06 Nov 1994 08:49:37 GMT",
+        "Su, Nov  6 08:49:37 1994",
+        // asctime pads the day with one space, not a tab, not after it.
+        "Sun Nov 6 08:49:37 1994",
+        "Sun Nov \t6 08:49:37 1994",
+        "Sun Nov 6  08:49:37 1994",
+        "Sun Nov    08:49:37 1994",
+        "Sun Nov  6 08:49:37 94",
     ] {
         assert_eq!(parse_http_date(bad.as_bytes()), None, "{bad}");
     }
+    // The day name is not checked, nor is its length in the RFC 850 form.
+    assert_eq!(parse_http_date(b"Xyz, 06 Nov 1994 08:49:37 GMT"), t);
+    assert_eq!(parse_http_date(b"Mon Nov  6 08:49:37 1994"), t);
+    assert_eq!(parse_http_date(b", 06-Nov-94 08:49:37 GMT"), t);
+    // Two-digit years: 70-99 are 19xx, 00-69 20xx.
+    for (short, year) in [("00", 2000), ("69", 2069), ("70", 1970), ("99", 1999)] {
+        let text = format!("Thursday, 01-Jan-{short} 00:00:00 GMT");
+        let days = days_from_civil(year, 1, 1);
+        assert_eq!(
+            parse_http_date(text.as_bytes()),
+            Some(days * 86_400),
+            "{text}"
+        );
+    }
+    // A leap second counts as the next second; a day past the month's end
+    // rolls over into the next month; the years 0000 and 9999 are read.
+    assert_eq!(parse_http_date(b"Wed, 31 Dec 1969 23:59:60 GMT"), Some(0));
+    assert_eq!(
+        parse_http_date(b"Sat, 31 Feb 1970 00:00:00 GMT"),
+        Some(61 * 86_400)
+    );
+    assert_eq!(
+        parse_http_date(b"Sat, 01 Jan 0000 00:00:00 GMT"),
+        Some(-62_167_219_200)
+    );
+    assert_eq!(
+        parse_http_date(b"Fri, 31 Dec 9999 23:59:59 GMT"),
+        Some(253_402_300_799)
+    );
     for secs in (0..4_000_000_000i64).step_by(7_777_777) {
         assert_eq!(parse_http_date(&http_date(secs)), Some(secs));
     }
@@ -301,6 +342,11 @@ fn http_dates_parse() {
 #[test]
 fn etags() {
     assert_eq!(ETag::new(0, 0).as_bytes(), b"\"0-0\"");
+    // The example in the doc comment; nginx would send "5cbee66d-264".
+    assert_eq!(
+        ETag::new(612, 1_556_014_701).as_bytes(),
+        b"\"264-5cbee66d\""
+    );
     assert_eq!(
         ETag::new(0x1a2b, 1_700_000_000).as_bytes(),
         b"\"1a2b-6553f100\""

@@ -89,117 +89,54 @@ fn put_digits(out: &mut [u8], mut value: i64) {
 // ANCHOR_END: format
 
 // ANCHOR: parse
-/// Reads an HTTP-date in any of the three forms RFC 9110 §5.6.7 says a
-/// recipient must accept, and returns its seconds since the epoch:
-///
-/// - `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate, what everyone sends)
-/// - `Sunday, 06-Nov-94 08:49:37 GMT` (obsolete RFC 850 form)
-/// - `Sun Nov  6 08:49:37 1994` (obsolete C `asctime` form)
-///
-/// The day name is not checked against the date: it carries no information.
-/// `None` for anything else, and the caller then ignores the header, as
-/// RFC 9110 §13.1.3 says to.
+/// The three forms of an HTTP-date that RFC 9110 §5.6.7 says a recipient
+/// must accept, as templates: a lower-case letter stands for one byte of a
+/// field (`dd` day, `ee` day padded with a space, `bbb` month, `yy` or
+/// `yyyy` year, `hh:ii:ss` time, `www` day name); any other byte stands for
+/// itself. The two with a comma start after it.
+const IMF_FIXDATE: &[u8] = b" dd bbb yyyy hh:ii:ss GMT"; // Sun, 06 Nov 1994 08:49:37 GMT
+const RFC_850: &[u8] = b" dd-bbb-yy hh:ii:ss GMT"; // Sunday, 06-Nov-94 08:49:37 GMT
+const ASCTIME: &[u8] = b"www bbb ee hh:ii:ss yyyy"; // Sun Nov  6 08:49:37 1994
+
+/// Reads an HTTP-date in any of those forms, and returns its seconds since
+/// the epoch. IMF-fixdate is what everyone sends; the other two are
+/// obsolete. The day name is not checked against the date: it carries no
+/// information. `None` for anything else, and the caller then ignores the
+/// header, as RFC 9110 §13.1.3 says to.
 pub fn parse_http_date(text: &[u8]) -> Option<i64> {
-    let (day, month, year, time) = if let Some(comma) = text.iter().position(|&b| b == b',') {
-        let rest = text.get(comma + 1..)?;
-        if comma == 3 {
-            // IMF-fixdate: " 06 Nov 1994 08:49:37 GMT"
-            let [
-                b' ',
-                d1,
-                d2,
-                b' ',
-                m1,
-                m2,
-                m3,
-                b' ',
-                y1,
-                y2,
-                y3,
-                y4,
-                b' ',
-                time @ ..,
-                b' ',
-                b'G',
-                b'M',
-                b'T',
-            ] = rest
-            else {
-                return None;
-            };
-            let year = number(&[*y1, *y2, *y3, *y4])?;
-            (number(&[*d1, *d2])?, [*m1, *m2, *m3], year, time)
-        } else {
-            // RFC 850: " 06-Nov-94 08:49:37 GMT". A two-digit year is read
-            // as the nearest one RFC 9110 allows: 70-99 are 19xx, 00-69 20xx.
-            let [
-                b' ',
-                d1,
-                d2,
-                b'-',
-                m1,
-                m2,
-                m3,
-                b'-',
-                y1,
-                y2,
-                b' ',
-                time @ ..,
-                b' ',
-                b'G',
-                b'M',
-                b'T',
-            ] = rest
-            else {
-                return None;
-            };
-            let short = number(&[*y1, *y2])?;
-            let year = if short >= 70 {
-                1900 + short
-            } else {
-                2000 + short
-            };
-            (number(&[*d1, *d2])?, [*m1, *m2, *m3], year, time)
-        }
-    } else {
-        // asctime: "Sun Nov  6 08:49:37 1994", the day padded with a space.
-        let [
-            _,
-            _,
-            _,
-            b' ',
-            m1,
-            m2,
-            m3,
-            b' ',
-            d1,
-            d2,
-            b' ',
-            time @ ..,
-            b' ',
-            y1,
-            y2,
-            y3,
-            y4,
-        ] = text
-        else {
-            return None;
-        };
-        let day = match d1 {
-            b' ' => number(&[*d2])?,
-            _ => number(&[*d1, *d2])?,
-        };
-        (day, [*m1, *m2, *m3], number(&[*y1, *y2, *y3, *y4])?, time)
+    // The comma picks the form: after a three-letter day name, IMF-fixdate;
+    // after any other, RFC 850; none at all, asctime.
+    let (form, text) = match text.iter().position(|&b| b == b',') {
+        Some(3) => (IMF_FIXDATE, &text[4..]),
+        Some(comma) => (RFC_850, &text[comma + 1..]),
+        None => (ASCTIME, text),
     };
-    let month = MONTHS.iter().position(|name| **name == month)? as u32 + 1;
-    let [h1, h2, b':', n1, n2, b':', s1, s2] = time else {
+    let literal = |(&want, &got): (&u8, &u8)| want.is_ascii_lowercase() || want == got;
+    if text.len() != form.len() || !form.iter().zip(text).all(literal) {
         return None;
+    }
+    // The bytes under `letter`, which are next to each other in a template.
+    let field = |letter: u8| {
+        let start = form.iter().position(|&b| b == letter)?;
+        let end = form.iter().rposition(|&b| b == letter)? + 1;
+        Some(&text[start..end])
     };
-    let (hour, minute, second) = (
-        number(&[*h1, *h2])?,
-        number(&[*n1, *n2])?,
-        number(&[*s1, *s2])?,
-    );
+    let number_at = |letter| field(letter).and_then(number);
+    let day = match field(b'e') {
+        Some(padded) => number(padded.strip_prefix(b" ").unwrap_or(padded))?,
+        None => number_at(b'd')?,
+    };
+    let month = field(b'b')?;
+    let month = MONTHS.iter().position(|name| name[..] == *month)? as u32 + 1;
+    // A two-digit year (RFC 850) is read in a fixed window: 70-99 are
+    // 19xx, 00-69 20xx.
+    let year = field(b'y')?;
+    let year = match (year.len(), number(year)?) {
+        (2, short @ 70..) => 1900 + short,
+        (2, short) => 2000 + short,
+        (_, year) => year,
+    };
+    let (hour, minute, second) = (number_at(b'h')?, number_at(b'i')?, number_at(b's')?);
     // A leap second (60) is allowed by the grammar; it counts as the next.
     if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;

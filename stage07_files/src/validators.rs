@@ -8,11 +8,18 @@
 use crate::date;
 
 // ANCHOR: etag
-/// An entity tag: `"SIZE-MTIME"`, both in hex, like nginx's (which puts
-/// the time first). It changes whenever the file's size or modification
-/// time does, which is what "the file changed" means to a static server. Two versions written
-/// within the same second with the same size would share a tag; that is
-/// the price of not reading the file to hash it.
+/// An entity tag: `"SIZE-MTIME"`, the file's size in bytes and its
+/// modification time in seconds since the epoch, both in lower-case hex
+/// without leading zeros (a time before 1970 as its 64-bit two's
+/// complement). 612 bytes modified at 2019-04-23 10:18:21 UTC give
+/// `"264-5cbee66d"`. nginx uses the same two numbers in the other order,
+/// `"MTIME-SIZE"`, here `"5cbee66d-264"` (the format `"\"%xT-%xO\""` in
+/// `ngx_http_set_etag`, nginx's src/http/ngx_http_core_module.c).
+///
+/// The tag changes whenever the file's size or modification time does,
+/// which is what "the file changed" means to a static server. Two versions
+/// written within the same second with the same size would share a tag;
+/// that is the price of not reading the file to hash it.
 pub struct ETag {
     buf: [u8; ETAG_ROOM],
     len: usize,
