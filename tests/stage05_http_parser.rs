@@ -7,6 +7,9 @@
 #[path = "../stage05_parse/src/http.rs"]
 #[allow(dead_code)]
 mod http;
+#[path = "../stage05_parse/src/num.rs"]
+#[allow(dead_code)]
+mod num;
 
 use http::{HEAD_LIMIT, Parse, Refusal, TARGET_LIMIT};
 

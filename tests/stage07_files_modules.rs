@@ -15,6 +15,9 @@ mod line;
 mod listing;
 #[path = "../stage07_files/src/mime.rs"]
 mod mime;
+#[path = "../stage07_files/src/num.rs"]
+#[allow(dead_code)]
+mod num;
 #[path = "../stage07_files/src/path.rs"]
 mod path;
 #[path = "../stage07_files/src/range.rs"]

@@ -8,6 +8,7 @@
 #![no_std]
 #![no_main]
 
+mod panic;
 mod sys;
 
 // ANCHOR: start
@@ -16,12 +17,3 @@ fn start() -> ! {
     sys::process::exit(42)
 }
 // ANCHOR_END: start
-
-// ANCHOR: panic
-/// `no_std` leaves it to us to say what a panic does. There is nobody to
-/// tell, so exit with 101, the status Rust's own runtime uses for a panic.
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-    sys::process::exit(101)
-}
-// ANCHOR_END: panic

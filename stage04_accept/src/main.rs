@@ -15,20 +15,19 @@
 #![no_std]
 #![no_main]
 
+mod args;
+mod console;
 mod line;
+mod listener;
 mod mem;
+mod num;
+mod panic;
 mod sys;
 
+use args::Args;
 use line::Line;
 
 // ANCHOR: constants
-/// The port when none is given: a common choice for a development server.
-const DEFAULT_PORT: u16 = 8080;
-/// 127.0.0.1, the loopback address: reachable from this machine only.
-const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
-/// How many finished handshakes the kernel may queue before the program
-/// accepts them; the kernels cap it at their own limit (`somaxconn`).
-const BACKLOG: usize = 128;
 const USAGE: &[u8] =
     b"usage: stage04_accept [PORT]  (PORT: 0 to 65535, default 8080, 0 = any free port)\n";
 /// How many worker processes accept connections, so how many clients are
@@ -49,92 +48,35 @@ const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\n\
 
 // ANCHOR: start
 /// The program itself, called once by the entry point of the target with
-/// the arguments the kernel laid out: `args[0]` is the program's own name.
-fn start(args: &[*const u8]) -> ! {
+/// the arguments the kernel laid out: `argv[0]` is the program's own name.
+fn start(argv: &'static [*const u8]) -> ! {
     // Before the program opens anything, so that nothing it opens can
     // become its standard input, output or error.
     if let Err(err) = sys::io::fill_standard_descriptors() {
-        fail(Line::new().push(b"open /dev/null"), err);
+        console::fail(Line::new().push(b"open /dev/null"), err);
     }
-    let port = match args {
-        [] | [_] => DEFAULT_PORT,
-        [_, arg] => {
-            // SAFETY: every argv entry is a NUL-terminated string the kernel
-            // copied into our stack, and it stays there for the whole run.
-            let text = unsafe { sys::c_str(*arg) };
-            parse_port(text).unwrap_or_else(|| {
-                usage(Line::new().push(b"not a port: \"").push(text).push(b"\""))
-            })
-        }
-        _ => usage(Line::new().push(b"too many arguments")),
+    // SAFETY: every argv entry is a NUL-terminated string the kernel
+    // copied into our stack, and it stays there for the whole run.
+    let mut words = unsafe { Args::new(argv) }.words();
+    if words.len() > 1 {
+        console::usage(Line::new().push(b"too many arguments"), USAGE);
+    }
+    let port = match words.next() {
+        None => listener::DEFAULT_PORT,
+        Some(text) => listener::parse_port(text)
+            .unwrap_or_else(|| console::bad_argument(b"port", text, USAGE)),
     };
-    let (listener, port) = open_listener(port);
-    let mut line = Line::new();
-    line.push(b"listening on http://")
-        .push_addr(LOOPBACK, port)
-        .push(b"\n");
-    if sys::io::write_all(sys::Fd::STDOUT, line.as_bytes()).is_err() {
-        sys::process::exit(1);
-    }
+    let (listener, port) = listener::open(port);
+    listener::announce(port);
     // A client that hangs up before its answer is written makes that write
     // raise SIGPIPE, whose default action kills the process. Ignored, the
     // write fails with EPIPE instead. Forked children inherit this.
     if let Err(err) = sys::process::ignore_signal(sys::process::SIGPIPE) {
-        fail(Line::new().push(b"sigaction SIGPIPE"), err);
+        console::fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }
     supervise(listener, port)
 }
 // ANCHOR_END: start
-
-// ANCHOR: parse_port
-/// Reads a port number: one or more ASCII digits and nothing else, at most
-/// 65535. No sign, no spaces, no empty string.
-fn parse_port(text: &[u8]) -> Option<u16> {
-    if text.is_empty() {
-        return None;
-    }
-    let mut value: u32 = 0;
-    for &byte in text {
-        // A byte below b'0' wraps around to a large number: one test
-        // rejects both sides.
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        // Checked at every digit, so `value` is at most 65535 before the
-        // multiplication and 655359 after it: a u32 never overflows, even
-        // for "99999999999999999999".
-        value = value * 10 + digit as u32;
-        if value > u16::MAX as u32 {
-            return None;
-        }
-    }
-    Some(value as u16)
-}
-// ANCHOR_END: parse_port
-
-// ANCHOR: open_listener
-/// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
-/// the port it really got, which differs when `port` is 0. Ends the
-/// program with an error line if any step fails.
-fn open_listener(port: u16) -> (sys::Socket, u16) {
-    let addr = sys::net::sockaddr_in(LOOPBACK, port);
-    let fd = sys::net::socket().unwrap_or_else(|err| socket_failed(b"socket", port, err));
-    if let Err(err) = sys::net::set_reuse_addr(fd) {
-        socket_failed(b"setsockopt SO_REUSEADDR", port, err);
-    }
-    if let Err(err) = sys::net::bind(fd, &addr) {
-        socket_failed(b"bind", port, err);
-    }
-    if let Err(err) = sys::net::listen(fd, BACKLOG) {
-        socket_failed(b"listen", port, err);
-    }
-    match sys::net::getsockname(fd) {
-        Ok(bound) => (fd, u16::from_be_bytes(bound.sin_port)),
-        Err(err) => socket_failed(b"getsockname", port, err),
-    }
-}
-// ANCHOR_END: open_listener
 
 // ANCHOR: supervise
 /// The children the supervisor started: the workers, and the watcher that
@@ -165,7 +107,7 @@ fn supervise(listener: sys::Socket, port: u16) -> ! {
         let (pid, ended) = match sys::errno::retry(sys::process::wait_child) {
             Ok(child) => child,
             Err(err) => {
-                report(Line::new().push(b"wait4"), err);
+                console::report(Line::new().push(b"wait4"), err);
                 stop(&pool);
                 sys::process::exit(1);
             }
@@ -174,7 +116,7 @@ fn supervise(listener: sys::Socket, port: u16) -> ! {
             pool.watcher = 0;
             stop(&pool);
             if let Err(err) = sys::io::close(listener.fd()) {
-                socket_failed(b"close", port, err);
+                listener::failed(b"close", port, err);
             }
             // The watcher exits 1 if it could not read standard input.
             sys::process::exit(match ended {
@@ -219,7 +161,7 @@ fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16) -> usi
         },
         Ok(pid) => pid,
         Err(err) => {
-            report(Line::new().push(b"fork"), err);
+            console::report(Line::new().push(b"fork"), err);
             stop(pool);
             sys::process::exit(1)
         }
@@ -251,7 +193,7 @@ fn work(listener: sys::Socket, port: u16) -> ! {
             // A client gave up while it sat in the queue (a signal that
             // interrupted the wait is retried): no reason to stop accepting.
             Err(sys::Errno::ECONNABORTED) => continue,
-            Err(err) => socket_failed(b"accept", port, err),
+            Err(err) => listener::failed(b"accept", port, err),
         };
         // Built first and written with one write: lines from workers
         // writing at the same time never interleave.
@@ -283,86 +225,9 @@ fn serve(conn: sys::Socket) {
 /// copy at once.
 fn watch_stdin(listener: sys::Socket) -> ! {
     let _ = sys::io::close(listener.fd());
-    if let Err(err) = wait_for_enter() {
-        fail(Line::new().push(b"read standard input"), err);
+    if let Err(err) = console::wait_for_enter() {
+        console::fail(Line::new().push(b"read standard input"), err);
     }
     sys::process::exit(0)
 }
 // ANCHOR_END: watch_stdin
-
-// ANCHOR: wait_for_enter
-/// Blocks until a line is entered on standard input or it reaches end of
-/// file (Ctrl-D in a terminal, or the writing end of a pipe closed).
-fn wait_for_enter() -> Result<(), sys::Errno> {
-    let mut buf = [0u8; 64];
-    loop {
-        let n = sys::io::read(sys::Fd::STDIN, &mut buf)?;
-        if n == 0 || buf.iter().take(n).any(|&byte| byte == b'\n') {
-            return Ok(());
-        }
-    }
-}
-// ANCHOR_END: wait_for_enter
-
-// ANCHOR: errors
-/// Bad command-line arguments: says what is wrong, shows the usage and
-/// exits with status 2, the usual status for a usage error.
-fn usage(problem: &Line) -> ! {
-    let mut line = Line::new();
-    line.push(b"error: ").push(problem.as_bytes()).push(b"\n");
-    // If even standard error is closed, there is nobody left to tell.
-    let _ = sys::io::write_all(sys::Fd::STDERR, line.as_bytes());
-    let _ = sys::io::write_all(sys::Fd::STDERR, USAGE);
-    sys::process::exit(2)
-}
-
-/// A failed call on the listening socket: names the call and the address.
-fn socket_failed(call: &[u8], port: u16, err: sys::Errno) -> ! {
-    fail(
-        Line::new().push(call).push(b" ").push_addr(LOOPBACK, port),
-        err,
-    )
-}
-
-/// Ends the program after a failed system call, with one line on standard
-/// error that names what failed and the error by name and number, e.g.
-/// `error: bind 127.0.0.1:8080: address in use (EADDRINUSE, errno 48)`,
-/// and exit status 1. The number is the target's own: 98 on Linux.
-fn fail(what: &Line, err: sys::Errno) -> ! {
-    report(what, err);
-    sys::process::exit(1)
-}
-
-/// Writes the error line of [`fail`] without exiting.
-fn report(what: &Line, err: sys::Errno) {
-    let mut line = Line::new();
-    line.push(b"error: ").push(what.as_bytes()).push(b": ");
-    match err.describe() {
-        Some((name, text)) => line
-            .push(text.as_bytes())
-            .push(b" (")
-            .push(name.as_bytes())
-            .push(b", "),
-        None => line.push(b"unknown error ("),
-    };
-    line.push(b"errno ").push_decimal(err.number()).push(b")\n");
-    let _ = sys::io::write_all(sys::Fd::STDERR, line.as_bytes());
-}
-// ANCHOR_END: errors
-
-// ANCHOR: panic
-/// `no_std` leaves it to us to say what a panic does. There is nobody to
-/// tell, so exit with 101, the status Rust's own runtime uses for a panic.
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-    sys::process::exit(101)
-}
-
-/// The `core` library that rustup ships was compiled to unwind, so its
-/// panic functions name this symbol in their unwinding tables. We abort
-/// instead of unwinding, so nothing ever calls it, but the linker insists
-/// it exists: without it, a debug build fails with
-/// "undefined symbol: rust_eh_personality".
-#[unsafe(no_mangle)]
-extern "C" fn rust_eh_personality() {}
-// ANCHOR_END: panic

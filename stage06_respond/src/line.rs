@@ -1,8 +1,7 @@
 //! One line of output, built in a fixed buffer and written with one write.
-//!
-//! There is no allocator and no `format!` here. Rust's `core::fmt` would
-//! work without one, but it is a lot of machinery for printing a few
-//! numbers; writing the digits by hand shows all there is to it.
+#![forbid(unsafe_code)]
+
+use crate::num;
 
 // ANCHOR: line
 /// A line of at most `CAPACITY` bytes. A longer one is cut short, never
@@ -34,20 +33,8 @@ impl Line {
     }
 
     /// Appends `n` in decimal.
-    pub fn push_decimal(&mut self, mut n: usize) -> &mut Line {
-        // The digits come out last first: fill a scratch buffer from its
-        // end. 20 digits hold the largest 64-bit number.
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push(&digits[start..])
+    pub fn push_decimal(&mut self, n: usize) -> &mut Line {
+        self.push(num::decimal(n as u64).as_bytes())
     }
 
     /// Appends an IPv4 address and port the usual way: `127.0.0.1:8080`.

@@ -14,6 +14,8 @@
 //! `unsafe`, so every access is bounds-checked.
 #![forbid(unsafe_code)]
 
+use crate::num;
+
 // ANCHOR: limits
 /// The most bytes a request head may take: request line, header fields and
 /// the empty line after them. It is the size of the buffer a worker reads
@@ -373,7 +375,9 @@ fn fields<'a>(cursor: &mut Cursor<'a>, line: RequestLine<'a>) -> Result<Request<
             hosts += 1;
         } else if name.eq_ignore_ascii_case(b"content-length") {
             content_lengths += 1;
-            content_length = decimal(value);
+            // `Content-Length = 1*DIGIT` (RFC 9110 §8.6); one that does not
+            // fit in 64 bits is refused like one that is not a number.
+            content_length = num::parse_decimal(value).ok();
         }
     }
     if hosts == 0 && line.version == b"HTTP/1.1" {
@@ -446,21 +450,6 @@ fn field_line<'a>(cursor: &mut Cursor<'a>) -> Result<Option<Field<'a>>, Stop> {
     Ok(Some((name, &cursor.bytes[value_start..value_end])))
 }
 
-/// `Content-Length = 1*DIGIT` (RFC 9110 §8.6), or `None` if it is not
-/// one or does not fit in 64 bits.
-fn decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &byte in digits {
-        if !byte.is_ascii_digit() {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
-    }
-    Some(value)
-}
 // ANCHOR_END: fields
 
 // ANCHOR: headers

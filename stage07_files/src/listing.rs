@@ -10,6 +10,8 @@
 //! (`javascript:x`); as text it is HTML-escaped, so that a file named
 //! `"><script>x</script>` shows as those characters and runs nothing.
 
+use crate::num;
+
 // ANCHOR: listing
 /// How many entries a listing shows. Past that, the page lists the
 /// `CAPACITY` names that sort first and says how many more there are.
@@ -143,7 +145,7 @@ impl Listing {
         out(b"</ul>\n");
         if self.more > 0 {
             out(b"<footer>and ");
-            push_decimal(self.more, out);
+            out(num::decimal(self.more as u64).as_bytes());
             out(b" more entries not shown</footer>\n");
         }
         out(b"</body>\n</html>\n");
@@ -184,19 +186,5 @@ pub fn percent_encode(name: &[u8], out: &mut dyn FnMut(&[u8])) {
             out(&[b'%', HEX[byte as usize >> 4], HEX[byte as usize & 0xf]]);
         }
     }
-}
-
-fn push_decimal(mut n: usize, out: &mut dyn FnMut(&[u8])) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out(&digits[start..]);
 }
 // ANCHOR_END: escape

@@ -4,6 +4,8 @@
 //! `Range: bytes=FIRST-LAST` and gets `206 Partial Content` with just those
 //! bytes and a `Content-Range: bytes FIRST-LAST/SIZE` header.
 
+use crate::num::{self, NotDecimal};
+
 // ANCHOR: range
 /// What to send, given a `Range` header and the file's size.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -72,14 +74,11 @@ fn from(first: u64, last: u64, size: u64) -> Ranged {
 /// A decimal number of one or more digits. One too large for a u64 is
 /// taken as u64::MAX: as a position it is past the end of any file.
 fn number(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
+    match num::parse_decimal(digits) {
+        Ok(n) => Some(n),
+        Err(NotDecimal::TooLarge) => Some(u64::MAX),
+        Err(NotDecimal::NotDigits) => None,
     }
-    Some(digits.iter().fold(0u64, |value, &digit| {
-        value
-            .saturating_mul(10)
-            .saturating_add((digit - b'0') as u64)
-    }))
 }
 
 /// `bytes` cut at the first `separator`: what comes before and after it.

@@ -43,15 +43,3 @@ pub mod process;
 
 pub use errno::Errno;
 pub use fd::{Fd, Socket};
-
-// ANCHOR: c_str
-/// The bytes of a NUL-terminated C string, without the NUL.
-///
-/// # Safety
-/// `ptr` must point at a NUL-terminated string that outlives the program.
-pub unsafe fn c_str(ptr: *const u8) -> &'static [u8] {
-    // SAFETY: the caller promises a NUL-terminated string; the `len` bytes
-    // before its NUL are part of it.
-    unsafe { core::slice::from_raw_parts(ptr, crate::mem::strlen(ptr)) }
-}
-// ANCHOR_END: c_str
