@@ -22,6 +22,7 @@ mod listener;
 mod mem;
 mod num;
 mod panic;
+mod pool;
 mod sys;
 
 use args::Args;
@@ -30,9 +31,6 @@ use line::Line;
 // ANCHOR: constants
 const USAGE: &[u8] =
     b"usage: stage04_accept [PORT]  (PORT: 0 to 65535, default 8080, 0 = any free port)\n";
-/// How many worker processes accept connections, so how many clients are
-/// served at the same time.
-const WORKERS: usize = 16;
 /// How much of a request a worker reads: this stage does not look at it.
 const REQUEST_ROOM: usize = 1024;
 /// The one answer every client gets: status line, headers, a blank line,
@@ -74,127 +72,16 @@ fn start(argv: &'static [*const u8]) -> ! {
     if let Err(err) = sys::process::ignore_signal(sys::process::SIGPIPE) {
         console::fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }
-    supervise(listener, port)
+    pool::supervise(listener, port, work, &())
 }
 // ANCHOR_END: start
 
-// ANCHOR: supervise
-/// The children the supervisor started: the workers, and the watcher that
-/// reads standard input. 0 marks an empty slot.
-struct Pool {
-    workers: [usize; WORKERS],
-    watcher: usize,
-}
-
-/// Starts the watcher and the workers, then waits for children to end, for
-/// ever: a worker that ends is replaced; the watcher ending means standard
-/// input has ended, and the server stops.
-///
-/// Why a watcher: the supervisor can block in only one call at a time, and
-/// it must block in wait4, to learn when a worker dies. A child that reads
-/// standard input and exits when it ends turns "the input ended" into "a
-/// child ended", which wait4 reports like any other.
-fn supervise(listener: sys::Socket, port: u16) -> ! {
-    let mut pool = Pool {
-        workers: [0; WORKERS],
-        watcher: 0,
-    };
-    pool.watcher = start_child(&pool, Role::Watcher, listener, port);
-    for slot in 0..WORKERS {
-        pool.workers[slot] = start_child(&pool, Role::Worker, listener, port);
-    }
-    loop {
-        let (pid, ended) = match sys::errno::retry(sys::process::wait_child) {
-            Ok(child) => child,
-            Err(err) => {
-                console::report(Line::new().push(b"wait4"), err);
-                stop(&pool);
-                sys::process::exit(1);
-            }
-        };
-        if pid == pool.watcher {
-            pool.watcher = 0;
-            stop(&pool);
-            if let Err(err) = sys::io::close(listener.fd()) {
-                listener::failed(b"close", port, err);
-            }
-            // The watcher exits 1 if it could not read standard input.
-            sys::process::exit(match ended {
-                sys::process::Ended::Exited(status) => status,
-                sys::process::Ended::Killed(_) => 1,
-            });
-        }
-        if let Some(slot) = pool.workers.iter().position(|&worker| worker == pid) {
-            let mut line = Line::new();
-            line.push(b"worker ").push_decimal(pid);
-            match ended {
-                sys::process::Ended::Exited(status) => line
-                    .push(b" exited with status ")
-                    .push_decimal(status as usize),
-                sys::process::Ended::Killed(signal) => line
-                    .push(b" killed by signal ")
-                    .push_decimal(signal as usize),
-            };
-            line.push(b", starting another\n");
-            let _ = sys::io::write_all(sys::Fd::STDOUT, line.as_bytes());
-            pool.workers[slot] = 0;
-            pool.workers[slot] = start_child(&pool, Role::Worker, listener, port);
-        }
-    }
-}
-
-/// What a child of the supervisor does.
-enum Role {
-    Watcher,
-    Worker,
-}
-
-/// Forks a child that takes on `role` and returns its pid. If fork fails,
-/// the server cannot keep its pool full: it stops and exits 1.
-fn start_child(pool: &Pool, role: Role, listener: sys::Socket, port: u16) -> usize {
-    match sys::process::fork() {
-        // fork returns twice: 0 in the new process, which never comes back
-        // here, and the new process's pid in the supervisor.
-        Ok(0) => match role {
-            Role::Watcher => watch_stdin(listener),
-            Role::Worker => work(listener, port),
-        },
-        Ok(pid) => pid,
-        Err(err) => {
-            console::report(Line::new().push(b"fork"), err);
-            stop(pool);
-            sys::process::exit(1)
-        }
-    }
-}
-
-/// Ends every child and reaps it, so that none outlives the server and
-/// none is left a zombie. A worker in the middle of a request dies with it.
-fn stop(pool: &Pool) {
-    for &pid in pool.workers.iter().chain([&pool.watcher]) {
-        if pid != 0 {
-            let _ = sys::process::kill(pid, sys::process::SIGTERM);
-        }
-    }
-    // wait4 fails with ECHILD once this process has no children left.
-    while sys::errno::retry(sys::process::wait_child).is_ok() {}
-}
-// ANCHOR_END: supervise
-
 // ANCHOR: work
-/// A worker: accepts connections on the shared listening socket for ever.
-/// All workers block in accept on the same socket, and the kernel hands
-/// each new connection to one of them.
-fn work(listener: sys::Socket, port: u16) -> ! {
+/// A worker, run by the pool: serves one client after another, for ever.
+fn work(listener: sys::Socket, port: u16, _: &()) -> ! {
     let pid = sys::process::getpid();
     loop {
-        let (conn, peer) = match sys::errno::retry(|| sys::net::accept(listener)) {
-            Ok(accepted) => accepted,
-            // A client gave up while it sat in the queue (a signal that
-            // interrupted the wait is retried): no reason to stop accepting.
-            Err(sys::Errno::ECONNABORTED) => continue,
-            Err(err) => listener::failed(b"accept", port, err),
-        };
+        let (conn, peer) = pool::next_client(listener, port);
         // Built first and written with one write: lines from workers
         // writing at the same time never interleave.
         let mut line = Line::new();
@@ -218,16 +105,3 @@ fn serve(conn: sys::Socket) {
     let _ = sys::io::close(conn.fd());
 }
 // ANCHOR_END: work
-
-// ANCHOR: watch_stdin
-/// The watcher: waits for standard input to end, then exits, which the
-/// supervisor's wait4 sees. It never uses the socket, so it closes its
-/// copy at once.
-fn watch_stdin(listener: sys::Socket) -> ! {
-    let _ = sys::io::close(listener.fd());
-    if let Err(err) = console::wait_for_enter() {
-        console::fail(Line::new().push(b"read standard input"), err);
-    }
-    sys::process::exit(0)
-}
-// ANCHOR_END: watch_stdin

@@ -10,9 +10,9 @@ fn read(path: &str) -> String {
 }
 
 /// The number of worker processes in `stage`'s pool: `WORKERS` in its
-/// main.rs.
+/// pool.rs.
 pub fn workers(stage: &str) -> usize {
-    let path = format!("{stage}/src/main.rs");
+    let path = format!("{stage}/src/pool.rs");
     read(&path)
         .lines()
         .find_map(|line| line.strip_prefix("const WORKERS: usize = "))
