@@ -10,8 +10,14 @@ mod http;
 #[path = "../stage05_parse/src/num.rs"]
 #[allow(dead_code)]
 mod num;
+#[path = "../stage05_parse/src/refusal.rs"]
+mod refusal;
+#[path = "../stage05_parse/src/status.rs"]
+#[allow(dead_code)]
+mod status;
 
-use http::{HEAD_LIMIT, Parse, Refusal, TARGET_LIMIT};
+use http::{HEAD_LIMIT, Parse, TARGET_LIMIT};
+use refusal::Refusal;
 
 // ---------------------------------------------------------------- cases
 
@@ -21,7 +27,7 @@ fn status(input: &[u8]) -> u16 {
     match http::parse(input) {
         Parse::Incomplete => 0,
         Parse::Request(_) => 200,
-        Parse::Refused(refusal, _) => refusal.status().0,
+        Parse::Refused(refusal, _) => refusal.status().code(),
     }
 }
 
@@ -531,7 +537,7 @@ fn split_crlf(bytes: &[u8]) -> Vec<Vec<u8>> {
 fn observed(input: &[u8], parsed: &Parse) -> Expected {
     match parsed {
         Parse::Incomplete => Expected::Unfinished,
-        Parse::Refused(refusal, _) => Expected::Status(refusal.status().0),
+        Parse::Refused(refusal, _) => Expected::Status(refusal.status().code()),
         Parse::Request(request) => {
             let line = [
                 request.line.method,

@@ -5,9 +5,6 @@
 // no test can link to. Each module uses what it needs of the others.
 #[path = "../stage07_files/src/date.rs"]
 mod date;
-#[path = "../stage07_files/src/http.rs"]
-#[allow(dead_code)]
-mod http;
 #[path = "../stage07_files/src/line.rs"]
 #[allow(dead_code)]
 mod line;
@@ -22,6 +19,9 @@ mod num;
 mod path;
 #[path = "../stage07_files/src/range.rs"]
 mod range;
+#[path = "../stage07_files/src/status.rs"]
+#[allow(dead_code)]
+mod status;
 #[path = "../stage07_files/src/validators.rs"]
 mod validators;
 
@@ -36,7 +36,7 @@ fn mapped(target: &str) -> Result<(String, bool), u16> {
     let mut room = [0u8; 1024];
     map(target.as_bytes(), &mut room)
         .map(|Mapped { path, slash }| (String::from_utf8_lossy(path).into_owned(), slash))
-        .map_err(|refusal| refusal.status().0)
+        .map_err(|refusal| refusal.status().code())
 }
 
 #[test]

@@ -27,10 +27,13 @@ mod mem;
 mod num;
 mod panic;
 mod pool;
+mod refusal;
+mod status;
 mod sys;
 
 use args::Args;
 use line::Line;
+use status::Status;
 
 // ANCHOR: constants
 /// How many seconds a client may pause while sending its request, when no
@@ -125,22 +128,22 @@ fn serve(conn: sys::Socket, timeout: u32, log: &mut Line) {
     };
     let (line, status) = match received {
         Ok(http::Parse::Request(request)) => {
-            let _ = respond(conn, http::OK, |emit| echo(&request, emit));
-            (Some(request.line), http::OK)
+            let _ = respond(conn, Status::OK, |emit| echo(&request, emit));
+            (Some(request.line), Status::OK)
         }
         Ok(http::Parse::Refused(refusal, line)) => (line, refusal.status()),
         // The client closed its side before the head was complete.
-        Ok(http::Parse::Incomplete) => (None, http::BAD_REQUEST),
-        Err(Unanswered::TimedOut) => (None, http::REQUEST_TIMEOUT),
+        Ok(http::Parse::Incomplete) => (None, Status::BAD_REQUEST),
+        Err(Unanswered::TimedOut) => (None, Status::REQUEST_TIMEOUT),
         Err(Unanswered::Gone) => {
             log.push(b" \"-\" -");
             return;
         }
     };
-    if status != http::OK {
+    if status != Status::OK {
         // Errors get a fixed body: the reason phrase.
         let _ = respond(conn, status, |emit| {
-            emit(status.1.as_bytes());
+            emit(status.reason().as_bytes());
             emit(b"\n");
         });
     }
@@ -157,7 +160,7 @@ fn serve(conn: sys::Socket, timeout: u32, log: &mut Line) {
             log.push(b" \"-\" ");
         }
     }
-    log.push_decimal(status.0 as usize);
+    log.push_decimal(status.code() as usize);
 }
 // ANCHOR_END: work
 
@@ -231,16 +234,16 @@ fn receive(
 /// closes after it.
 fn respond(
     conn: sys::Socket,
-    status: http::Status,
+    status: Status,
     body: impl Fn(&mut dyn FnMut(&[u8])),
 ) -> Result<(), sys::Errno> {
     let mut length = 0;
     body(&mut |piece| length += piece.len());
     let mut head = Line::new();
     head.push(b"HTTP/1.1 ")
-        .push_decimal(status.0 as usize)
+        .push_decimal(status.code() as usize)
         .push(b" ")
-        .push(status.1.as_bytes())
+        .push(status.reason().as_bytes())
         .push(b"\r\nContent-Type: text/plain\r\nContent-Length: ")
         .push_decimal(length)
         .push(b"\r\nConnection: close\r\n\r\n");

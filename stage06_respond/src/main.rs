@@ -29,12 +29,15 @@ mod mem;
 mod num;
 mod panic;
 mod pool;
+mod refusal;
 mod response;
+mod status;
 mod sys;
 
 use args::Args;
 use line::Line;
 use response::Response;
+use status::Status;
 
 // ANCHOR: constants
 /// How many seconds a client may pause while sending its request, when no
@@ -136,8 +139,8 @@ fn serve(conn: sys::Socket, timeout: u32, log: &mut Line) {
             (line, respond_error(conn, refusal.status(), head_only))
         }
         // The client closed its side before the head was complete.
-        Ok(http::Parse::Incomplete) => (None, respond_error(conn, http::BAD_REQUEST, false)),
-        Err(Unanswered::TimedOut) => (None, respond_error(conn, http::REQUEST_TIMEOUT, false)),
+        Ok(http::Parse::Incomplete) => (None, respond_error(conn, Status::BAD_REQUEST, false)),
+        Err(Unanswered::TimedOut) => (None, respond_error(conn, Status::REQUEST_TIMEOUT, false)),
         Err(Unanswered::Gone) => {
             log.push(b" \"-\" -");
             return;
@@ -156,7 +159,7 @@ fn serve(conn: sys::Socket, timeout: u32, log: &mut Line) {
             log.push(b" \"-\" ");
         }
     }
-    log.push_decimal(status.0 as usize);
+    log.push_decimal(status.code() as usize);
 }
 // ANCHOR_END: work
 
@@ -234,7 +237,7 @@ const ALLOWED: &[u8] = b"GET, HEAD";
 /// parser saw, as stage 05 did for every request. Each can be read (GET)
 /// or asked about (HEAD); any other method at those paths gets 405, and
 /// any other path 404, whatever the method.
-fn answer(conn: sys::Socket, request: &http::Request) -> http::Status {
+fn answer(conn: sys::Socket, request: &http::Request) -> Status {
     let head_only = request.line.method == b"HEAD";
     // The query, from `?` on, is not part of the path (RFC 3986 §3.4):
     // `/?lang=en` is still `/`.
@@ -244,13 +247,13 @@ fn answer(conn: sys::Socket, request: &http::Request) -> http::Status {
     let (content_type, body): (_, response::Body) = match path {
         Some(b"/") => (response::HTML, &home_page),
         Some(b"/echo") => (response::PLAIN_TEXT, &echo),
-        _ => return respond_error(conn, http::NOT_FOUND, head_only),
+        _ => return respond_error(conn, Status::NOT_FOUND, head_only),
     };
     if !matches!(request.line.method, b"GET" | b"HEAD") {
-        return respond_error(conn, http::METHOD_NOT_ALLOWED, head_only);
+        return respond_error(conn, Status::METHOD_NOT_ALLOWED, head_only);
     }
     let response = Response {
-        status: http::OK,
+        status: Status::OK,
         content_type,
         allow: None,
         body,
@@ -264,7 +267,7 @@ fn answer(conn: sys::Socket, request: &http::Request) -> http::Status {
 /// `head_only`; returns the status sent. Write errors are ignored: each
 /// one means the client has gone (EPIPE or ECONNRESET once it hung up),
 /// and the worker can do nothing about it.
-fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> http::Status {
+fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> Status {
     match response.assemble(head_only).bytes() {
         Some(bytes) => {
             let _ = sys::io::write_all(conn.fd(), bytes);
@@ -272,8 +275,8 @@ fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> http::Sta
         }
         // Too large for the buffer: a fault of the server's, not the
         // client's, so a 500, whose error page is small enough to fit.
-        None if response.status != http::INTERNAL_SERVER_ERROR => {
-            respond_error(conn, http::INTERNAL_SERVER_ERROR, head_only)
+        None if response.status != Status::INTERNAL_SERVER_ERROR => {
+            respond_error(conn, Status::INTERNAL_SERVER_ERROR, head_only)
         }
         // Even that did not fit (RESPONSE_ROOM made tiny): no answer.
         None => response.status,
@@ -281,14 +284,14 @@ fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> http::Sta
 }
 
 /// Sends `status` with its error page, a sentence from [`explain`] in it.
-fn respond_error(conn: sys::Socket, status: http::Status, head_only: bool) -> http::Status {
+fn respond_error(conn: sys::Socket, status: Status, head_only: bool) -> Status {
     let page = response::error_page(status, explain(status));
     let response = Response {
         status,
         content_type: response::HTML,
         // A 405 must say which methods would have worked (RFC 9110
         // §15.5.6).
-        allow: (status == http::METHOD_NOT_ALLOWED).then_some(ALLOWED),
+        allow: (status == Status::METHOD_NOT_ALLOWED).then_some(ALLOWED),
         body: &page,
     };
     respond(conn, &response, head_only)
@@ -297,18 +300,20 @@ fn respond_error(conn: sys::Socket, status: http::Status, head_only: bool) -> ht
 /// One sentence about each error this server sends, for its page. The
 /// server's own words: nothing from the request ever appears on an error
 /// page, so no request can put markup into one.
-fn explain(status: http::Status) -> &'static [u8] {
-    match status.0 {
-        400 => b"The request does not follow the syntax of HTTP/1.1 (RFC 9112).",
-        404 => b"There is nothing at this path.",
-        405 => b"This path answers GET and HEAD only.",
-        408 => b"The request did not arrive in time.",
-        413 => b"A GET or HEAD request may not carry content.",
-        414 => b"The request target is longer than this server accepts.",
-        431 => b"The request header is larger than this server accepts.",
-        500 => b"The response did not fit in the server's buffer.",
-        501 => b"This server does not know the request's method.",
-        505 => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
+fn explain(status: Status) -> &'static [u8] {
+    match status {
+        Status::BAD_REQUEST => b"The request does not follow the syntax of HTTP/1.1 (RFC 9112).",
+        Status::NOT_FOUND => b"There is nothing at this path.",
+        Status::METHOD_NOT_ALLOWED => b"This path answers GET and HEAD only.",
+        Status::REQUEST_TIMEOUT => b"The request did not arrive in time.",
+        Status::CONTENT_TOO_LARGE => b"A GET or HEAD request may not carry content.",
+        Status::URI_TOO_LONG => b"The request target is longer than this server accepts.",
+        Status::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            b"The request header is larger than this server accepts."
+        }
+        Status::INTERNAL_SERVER_ERROR => b"The response did not fit in the server's buffer.",
+        Status::NOT_IMPLEMENTED => b"This server does not know the request's method.",
+        Status::HTTP_VERSION_NOT_SUPPORTED => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
         _ => b"",
     }
 }

@@ -8,11 +8,12 @@
 //! are in sys: `open_beneath`, `fstat`, `read_dir`, and `send_file`, which
 //! `Response::send` uses for a file's content.
 
-use crate::http::{self, Status};
+use crate::http;
 use crate::line::Line;
 use crate::listing::Listing;
 use crate::range::Ranged;
 use crate::response::{self, Content, NO_FIELDS, Response};
+use crate::status::Status;
 use crate::sys::fs::Kind;
 use crate::validators::{Conditions, ETag};
 use crate::{date, mime, path, range, respond, respond_error, sys, validators};
@@ -37,14 +38,14 @@ pub fn answer(conn: sys::Socket, root: sys::fs::Dir, request: &http::Request) ->
                 emit(b"\r\n");
             };
             let response = Response {
-                status: http::NO_CONTENT,
+                status: Status::NO_CONTENT,
                 content_type: b"",
                 fields: &allow,
                 content: Content::Nothing,
             };
             return respond(conn, &response, false);
         }
-        _ => return respond_error(conn, http::METHOD_NOT_ALLOWED, false),
+        _ => return respond_error(conn, Status::METHOD_NOT_ALLOWED, false),
     };
     let mut room = [0u8; sys::fs::PATH_MAX];
     let mapped = match path::map(line.target, &mut room) {
@@ -61,13 +62,13 @@ pub fn answer(conn: sys::Socket, root: sys::fs::Dir, request: &http::Request) ->
                 file(conn, regular, &stat, mapped.path, request, head_only)
             }
             // `/notes.txt/` names a folder that is not one.
-            (Kind::File(..), true) => not_served(conn, root, http::NOT_FOUND, head_only),
+            (Kind::File(..), true) => not_served(conn, root, Status::NOT_FOUND, head_only),
             (Kind::Dir(_), false) => redirect(conn, line.target, head_only),
             (Kind::Dir(dir), true) => folder(conn, dir, mapped.path, request, head_only),
             // A named pipe, a socket, a device: nothing to serve.
-            _ => not_served(conn, root, http::FORBIDDEN, head_only),
+            _ => not_served(conn, root, Status::FORBIDDEN, head_only),
         },
-        Err(_) => not_served(conn, root, http::INTERNAL_SERVER_ERROR, head_only),
+        Err(_) => not_served(conn, root, Status::INTERNAL_SERVER_ERROR, head_only),
     };
     let _ = sys::io::close(fd);
     status
@@ -77,18 +78,18 @@ pub fn answer(conn: sys::Socket, root: sys::fs::Dir, request: &http::Request) ->
 fn open_failed(err: sys::Errno) -> Status {
     use sys::Errno;
     match err {
-        Errno::ENOENT | Errno::ENOTDIR => http::NOT_FOUND,
+        Errno::ENOENT | Errno::ENOTDIR => Status::NOT_FOUND,
         // ELOOP: a symbolic link on the way, which `open_beneath` refuses.
-        Errno::ELOOP | Errno::EACCES | Errno::EPERM => http::FORBIDDEN,
-        Errno::ENAMETOOLONG => http::URI_TOO_LONG,
-        _ => http::INTERNAL_SERVER_ERROR,
+        Errno::ELOOP | Errno::EACCES | Errno::EPERM => Status::FORBIDDEN,
+        Errno::ENAMETOOLONG => Status::URI_TOO_LONG,
+        _ => Status::INTERNAL_SERVER_ERROR,
     }
 }
 
 /// An error answer; for a 404, the document root's own `404.html` when it
 /// has one, so that a site can keep its look on a broken link.
 fn not_served(conn: sys::Socket, root: sys::fs::Dir, status: Status, head_only: bool) -> Status {
-    let Some((fd, stat)) = (status == http::NOT_FOUND)
+    let Some((fd, stat)) = (status == Status::NOT_FOUND)
         .then(|| open_file(root, b"404.html"))
         .flatten()
     else {
@@ -140,7 +141,7 @@ fn redirect(conn: sys::Socket, target: &[u8], head_only: bool) -> Status {
         emit(query);
         emit(b"\r\n");
     };
-    let status = http::MOVED_PERMANENTLY;
+    let status = Status::MOVED_PERMANENTLY;
     let page = response::error_page(status, crate::explain(status));
     let response = Response {
         status,
@@ -207,10 +208,12 @@ fn file(
         _ => Ranged::Full,
     };
     let (status, offset, length) = match ranged {
-        _ if validators::not_modified(asked.conditions, &etag, mtime) => (http::NOT_MODIFIED, 0, 0),
-        Ranged::Full => (http::OK, 0, size),
-        Ranged::Part { first, last } => (http::PARTIAL_CONTENT, first, last - first + 1),
-        Ranged::Unsatisfiable => (http::RANGE_NOT_SATISFIABLE, 0, 0),
+        _ if validators::not_modified(asked.conditions, &etag, mtime) => {
+            (Status::NOT_MODIFIED, 0, 0)
+        }
+        Ranged::Full => (Status::OK, 0, size),
+        Ranged::Part { first, last } => (Status::PARTIAL_CONTENT, first, last - first + 1),
+        Ranged::Unsatisfiable => (Status::RANGE_NOT_SATISFIABLE, 0, 0),
     };
     let fields = |emit: &mut dyn FnMut(&[u8])| {
         emit(b"Accept-Ranges: bytes\r\nLast-Modified: ");
@@ -220,7 +223,7 @@ fn file(
         emit(b"\r\n");
         match ranged {
             // `Content-Range: bytes FIRST-LAST/SIZE` (RFC 9110 §14.4).
-            Ranged::Part { first, last } if status == http::PARTIAL_CONTENT => {
+            Ranged::Part { first, last } if status == Status::PARTIAL_CONTENT => {
                 emit(b"Content-Range: bytes ");
                 emit(Line::new().push_decimal(first as usize).as_bytes());
                 emit(b"-");
@@ -230,7 +233,7 @@ fn file(
                 emit(b"\r\n");
             }
             // `bytes */SIZE`: what the client may ask for instead.
-            Ranged::Unsatisfiable if status == http::RANGE_NOT_SATISFIABLE => {
+            Ranged::Unsatisfiable if status == Status::RANGE_NOT_SATISFIABLE => {
                 emit(b"Content-Range: bytes */");
                 emit(Line::new().push_decimal(size as usize).as_bytes());
                 emit(b"\r\n");
@@ -239,9 +242,9 @@ fn file(
         }
     };
     let page = response::error_page(status, crate::explain(status));
-    let (content_type, content) = if status == http::NOT_MODIFIED {
+    let (content_type, content) = if status == Status::NOT_MODIFIED {
         (&b""[..], Content::Nothing)
-    } else if status == http::RANGE_NOT_SATISFIABLE {
+    } else if status == Status::RANGE_NOT_SATISFIABLE {
         (response::HTML, Content::Page(&page))
     } else {
         let media_type = mime::content_type(name).as_bytes();
@@ -285,7 +288,7 @@ fn folder(
         }
     });
     if listed.is_err() {
-        return respond_error(conn, http::INTERNAL_SERVER_ERROR, head_only);
+        return respond_error(conn, Status::INTERNAL_SERVER_ERROR, head_only);
     }
     // The page's title: the decoded path, with a slash at each end.
     let mut url = [0u8; sys::fs::PATH_MAX + 2];
@@ -298,7 +301,7 @@ fn folder(
     }
     let page = |emit: &mut dyn FnMut(&[u8])| listing.render(&url[..len], emit);
     let response = Response {
-        status: http::OK,
+        status: Status::OK,
         content_type: response::HTML,
         fields: NO_FIELDS,
         content: Content::Page(&page),

@@ -36,13 +36,16 @@ mod panic;
 mod path;
 mod pool;
 mod range;
+mod refusal;
 mod response;
+mod status;
 mod sys;
 mod validators;
 
 use args::Args;
 use line::Line;
 use response::{Content, Response};
+use status::Status;
 
 // ANCHOR: constants
 /// How many seconds a client may pause while sending its request, when no
@@ -181,8 +184,8 @@ fn serve(conn: sys::Socket, config: Config, log: &mut Line) {
             (line, respond_error(conn, refusal.status(), head_only))
         }
         // The client closed its side before the head was complete.
-        Ok(http::Parse::Incomplete) => (None, respond_error(conn, http::BAD_REQUEST, false)),
-        Err(Unanswered::TimedOut) => (None, respond_error(conn, http::REQUEST_TIMEOUT, false)),
+        Ok(http::Parse::Incomplete) => (None, respond_error(conn, Status::BAD_REQUEST, false)),
+        Err(Unanswered::TimedOut) => (None, respond_error(conn, Status::REQUEST_TIMEOUT, false)),
         Err(Unanswered::Gone) => {
             log.push(b" \"-\" -");
             return;
@@ -201,7 +204,7 @@ fn serve(conn: sys::Socket, config: Config, log: &mut Line) {
             log.push(b" \"-\" ");
         }
     }
-    log.push_decimal(status.0 as usize);
+    log.push_decimal(status.code() as usize);
 }
 // ANCHOR_END: work
 
@@ -272,17 +275,17 @@ fn receive(
 /// status. Write errors are ignored: each one means the client has gone
 /// (EPIPE or ECONNRESET once it hung up) or stopped reading (EAGAIN once
 /// the send timeout ran out), and the worker can do nothing about it.
-fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> http::Status {
+fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> Status {
     let _ = response.send(conn, head_only);
     response.status
 }
 
 /// Sends `status` with its error page, a sentence from [`explain`] in it.
-fn respond_error(conn: sys::Socket, status: http::Status, head_only: bool) -> http::Status {
+fn respond_error(conn: sys::Socket, status: Status, head_only: bool) -> Status {
     let page = response::error_page(status, explain(status));
     // A 405 must say which methods would have worked (RFC 9110 §15.5.6).
     let allow = |emit: &mut dyn FnMut(&[u8])| {
-        if status == http::METHOD_NOT_ALLOWED {
+        if status == Status::METHOD_NOT_ALLOWED {
             emit(b"Allow: ");
             emit(files::ALLOWED);
             emit(b"\r\n");
@@ -300,30 +303,32 @@ fn respond_error(conn: sys::Socket, status: http::Status, head_only: bool) -> ht
 /// One sentence about each error this server sends, for its page. The
 /// server's own words: nothing from the request ever appears on an error
 /// page, so no request can put markup into one.
-fn explain(status: http::Status) -> &'static [u8] {
-    match status.0 {
-        301 => b"A folder's address ends with a slash: follow the link.",
-        400 => {
+fn explain(status: Status) -> &'static [u8] {
+    match status {
+        Status::MOVED_PERMANENTLY => b"A folder's address ends with a slash: follow the link.",
+        Status::BAD_REQUEST => {
             b"The request does not follow the syntax of HTTP/1.1 (RFC 9112), \
             or its path holds a malformed escape or a control character."
         }
-        403 => {
+        Status::FORBIDDEN => {
             b"This path leads outside the served folder, to a hidden name, \
             through a symbolic link, or to something that is not a file."
         }
-        404 => b"There is nothing at this path.",
-        405 => b"This server answers GET, HEAD and OPTIONS only.",
-        408 => b"The request did not arrive in time.",
-        413 => b"A GET or HEAD request may not carry content.",
-        414 => {
+        Status::NOT_FOUND => b"There is nothing at this path.",
+        Status::METHOD_NOT_ALLOWED => b"This server answers GET, HEAD and OPTIONS only.",
+        Status::REQUEST_TIMEOUT => b"The request did not arrive in time.",
+        Status::CONTENT_TOO_LARGE => b"A GET or HEAD request may not carry content.",
+        Status::URI_TOO_LONG => {
             b"The request target, or a name in its path, is longer than \
             this server or its kernel accepts."
         }
-        416 => b"The range asked for starts past the end of the file.",
-        431 => b"The request header is larger than this server accepts.",
-        500 => b"The server could not read what this path names.",
-        501 => b"This server does not know the request's method.",
-        505 => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
+        Status::RANGE_NOT_SATISFIABLE => b"The range asked for starts past the end of the file.",
+        Status::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            b"The request header is larger than this server accepts."
+        }
+        Status::INTERNAL_SERVER_ERROR => b"The server could not read what this path names.",
+        Status::NOT_IMPLEMENTED => b"This server does not know the request's method.",
+        Status::HTTP_VERSION_NOT_SUPPORTED => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
         _ => b"",
     }
 }

@@ -13,7 +13,7 @@
 //! `%2e%2e%2f` are all `..` once decoded, and the kernel only ever sees
 //! decoded bytes.
 
-use crate::http::{self, Status};
+use crate::status::Status;
 
 // ANCHOR: refusal
 /// Why a target cannot name a file, each with the status that answers it.
@@ -40,9 +40,9 @@ impl Refusal {
     /// The status code that answers this refusal.
     pub fn status(self) -> Status {
         match self {
-            Refusal::BadEscape | Refusal::ControlByte => http::BAD_REQUEST,
-            Refusal::DotDot | Refusal::Hidden => http::FORBIDDEN,
-            Refusal::TooLong => http::URI_TOO_LONG,
+            Refusal::BadEscape | Refusal::ControlByte => Status::BAD_REQUEST,
+            Refusal::DotDot | Refusal::Hidden => Status::FORBIDDEN,
+            Refusal::TooLong => Status::URI_TOO_LONG,
         }
     }
 }

@@ -30,8 +30,8 @@
 //! buffer too: the buffer is then written out each time it fills, and
 //! a small response still goes out in one write.
 
-use crate::http::Status;
 use crate::line::Line;
+use crate::status::Status;
 use crate::sys;
 
 // ANCHOR: assembled
@@ -169,9 +169,9 @@ impl Response<'_> {
         // the request's was (RFC 9110 §6.2): an HTTP/1.0 client reads 1.1
         // as "1.x" and is fine.
         out.push(b"HTTP/1.1 ")
-            .push_decimal(self.status.0 as u64)
+            .push_decimal(self.status.code() as u64)
             .push(b" ")
-            .push(self.status.1.as_bytes())
+            .push(self.status.reason().as_bytes())
             .push(b"\r\n");
         out.push(b"Server: ").push(SERVER).push(b"\r\n");
         if let Some(length) = length {
@@ -213,8 +213,8 @@ impl Response<'_> {
 pub fn error_page(status: Status, explanation: &[u8]) -> impl Fn(Emit) + '_ {
     move |emit| {
         let mut code = Line::new();
-        code.push_decimal(status.0 as usize);
-        let title = [code.as_bytes(), b" ", status.1.as_bytes()];
+        code.push_decimal(status.code() as usize);
+        let title = [code.as_bytes(), b" ", status.reason().as_bytes()];
         emit(b"<!DOCTYPE html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n<title>");
         title.iter().for_each(|piece| emit(piece));
         emit(b"</title>\n<h1>");
