@@ -21,7 +21,9 @@
 #![no_main]
 
 mod args;
+mod conn;
 mod console;
+mod echo;
 mod http;
 mod line;
 mod listener;
@@ -40,23 +42,9 @@ use response::Response;
 use status::Status;
 
 // ANCHOR: constants
-/// How many seconds a client may pause while sending its request, when no
-/// TIMEOUT is given; tests pass a shorter one.
-const DEFAULT_TIMEOUT: u32 = 10;
-/// The longest TIMEOUT accepted: an hour.
-const MAX_TIMEOUT: u32 = 3600;
 const USAGE: &[u8] = b"usage: stage06_respond [PORT [TIMEOUT]]  \
     (PORT: 0 to 65535, default 8080, 0 = any free port; \
     TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
-/// How much of a request target the log shows: a log line must fit in a
-/// `Line`, and a target may be 4 KiB long.
-const LOGGED_TARGET: usize = 128;
-/// How many bytes a worker reads and throws away, at most, after its
-/// answer, while the client finishes sending (see `close_lingering`).
-/// Enough for what a client may have in flight when it reads the answer
-/// (the socket buffers on both sides, some hundreds of KiB by default);
-/// a client that sends more than this is cut off with a reset after all.
-const LINGER_LIMIT: usize = 1024 * 1024;
 // ANCHOR_END: constants
 
 // ANCHOR: start
@@ -80,12 +68,9 @@ fn start(argv: &'static [*const u8]) -> ! {
             .unwrap_or_else(|| console::bad_argument(b"port", text, USAGE)),
     };
     let timeout = match words.next() {
-        None => DEFAULT_TIMEOUT,
-        // 0 is refused: to the kernel, a zero timeout means none at all.
-        Some(text) => match num::parse_decimal(text) {
-            Ok(seconds @ 1..) if seconds <= MAX_TIMEOUT as u64 => seconds as u32,
-            _ => console::bad_argument(b"timeout", text, USAGE),
-        },
+        None => conn::DEFAULT_TIMEOUT,
+        Some(text) => conn::parse_timeout(text)
+            .unwrap_or_else(|| console::bad_argument(b"timeout", text, USAGE)),
     };
     let (listener, port) = listener::open(port);
     listener::announce(port);
@@ -95,135 +80,35 @@ fn start(argv: &'static [*const u8]) -> ! {
     if let Err(err) = sys::process::ignore_signal(sys::process::SIGPIPE) {
         console::fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }
-    pool::supervise(listener, port, work, &timeout)
+    pool::supervise(listener, port, conn::work, &Pages { timeout })
 }
 // ANCHOR_END: start
 
 // ANCHOR: work
-/// A worker, run by the pool: serves one client after another, for ever.
-fn work(listener: sys::Socket, port: u16, timeout: &u32) -> ! {
-    loop {
-        let (conn, peer) = pool::next_client(listener, port);
-        let mut log = Line::new();
-        log.push_addr(peer.sin_addr, u16::from_be_bytes(peer.sin_port));
-        serve(conn, *timeout, &mut log);
-        // Built first and written with one write: lines from workers
-        // writing at the same time never interleave. Written before the
-        // close, so a client that has seen its answer end finds it logged.
-        let _ = sys::io::write_all(sys::Fd::STDOUT, log.push(b"\n").as_bytes());
-        // The only descriptor a worker holds between clients is the listener.
-        close_lingering(conn);
-    }
+/// Stage 06's answers: its pages for a well-formed request, an error page
+/// for any other.
+struct Pages {
+    /// Seconds a client may pause while sending its request.
+    timeout: u32,
 }
 
-/// Reads one request and answers it, and adds to `log` what the request
-/// line was and the status sent: `"GET / HTTP/1.1" 200`, with `"-"` for a
-/// request line not read whole, and `"-" -` for a client that left
-/// before it could be answered.
-/// Write errors are ignored: each one means the client has gone (EPIPE or
-/// ECONNRESET once it hung up), and the worker can do nothing about it.
-fn serve(conn: sys::Socket, timeout: u32, log: &mut Line) {
-    let mut buf = [0u8; http::HEAD_LIMIT];
-    // Without a timeout, a client that sends nothing would hold this
-    // worker for ever: better not to serve it at all.
-    let received = match sys::net::set_receive_timeout(conn, timeout) {
-        Ok(()) => receive(conn, &mut buf),
-        Err(_) => Err(Unanswered::Gone),
-    };
-    let (line, status) = match received {
-        Ok(http::Parse::Request(request)) => (Some(request.line), answer(conn, &request)),
-        Ok(http::Parse::Refused(refusal, line)) => {
-            // The answer to HEAD never has a body, whatever its status
-            // (RFC 9110 §9.3.2): the client would not read one.
-            let head_only = line.is_some_and(|line| line.method == b"HEAD");
-            (line, respond_error(conn, refusal.status(), head_only))
-        }
-        // The client closed its side before the head was complete.
-        Ok(http::Parse::Incomplete) => (None, respond_error(conn, Status::BAD_REQUEST, false)),
-        Err(Unanswered::TimedOut) => (None, respond_error(conn, Status::REQUEST_TIMEOUT, false)),
-        Err(Unanswered::Gone) => {
-            log.push(b" \"-\" -");
-            return;
-        }
-    };
-    match line {
-        Some(line) => {
-            let target = &line.target[..line.target.len().min(LOGGED_TARGET)];
-            log.push(b" \"").push(line.method).push(b" ").push(target);
-            if target.len() < line.target.len() {
-                log.push(b"...");
-            }
-            log.push(b" ").push(line.version).push(b"\" ");
-        }
-        None => {
-            log.push(b" \"-\" ");
-        }
+impl conn::Handler for Pages {
+    fn prepare(&self, conn: sys::Socket) -> Result<(), sys::Errno> {
+        sys::net::set_receive_timeout(conn, self.timeout)
     }
-    log.push_decimal(status.code() as usize);
+
+    fn answer(&self, conn: sys::Socket, request: &http::Request) -> Status {
+        answer(conn, request)
+    }
+
+    fn refuse(&self, conn: sys::Socket, status: Status, line: Option<http::RequestLine>) -> Status {
+        // The answer to HEAD never has a body, whatever its status
+        // (RFC 9110 §9.3.2): the client would not read one.
+        let head_only = line.is_some_and(|line| line.method == b"HEAD");
+        respond_error(conn, status, head_only)
+    }
 }
 // ANCHOR_END: work
-
-// ANCHOR: linger
-/// Closes a connection without losing the answer: a "lingering close".
-/// Closing a socket with bytes in it that nobody read (the rest of a head
-/// too large, content the server ignores) makes the kernel reset the
-/// connection (RST) instead of ending it (FIN), and a reset can reach the
-/// client before it has read the answer, which it then loses. So the
-/// worker ends its side first (FIN, after the answer), then reads and
-/// throws away what the client still sends, until the client ends its
-/// side too, goes quiet for the receive timeout, the connection breaks,
-/// or `LINGER_LIMIT` bytes have come. Only then does it close.
-fn close_lingering(conn: sys::Socket) {
-    if sys::net::shutdown_write(conn).is_ok() {
-        let mut discard = [0u8; 4096];
-        let mut left = LINGER_LIMIT;
-        while left > 0 {
-            match sys::errno::retry(|| sys::io::read(conn.fd(), &mut discard)) {
-                Ok(0) => break,
-                Ok(n) => left = left.saturating_sub(n),
-                Err(_) => break,
-            }
-        }
-    }
-    let _ = sys::io::close(conn.fd());
-}
-// ANCHOR_END: linger
-
-// ANCHOR: receive
-/// Why a connection ended with no request to answer.
-enum Unanswered {
-    /// The client sent nothing for longer than the timeout.
-    TimedOut,
-    /// The client left before sending anything, or the connection broke.
-    Gone,
-}
-
-/// Reads into `buf` until the parser has an answer: a complete request, a
-/// refusal, or "incomplete" if the client stops sending before the head
-/// is complete. A request may arrive in any number of pieces, down to one
-/// byte each, so the parser looks again after every read, from the start:
-/// at most 8 KiB each time, and it keeps the parser free of any state.
-fn receive(
-    conn: sys::Socket,
-    buf: &mut [u8; http::HEAD_LIMIT],
-) -> Result<http::Parse<'_>, Unanswered> {
-    let mut len = 0;
-    // `parse` refuses a full buffer, so there is always room to read into.
-    while http::parse(&buf[..len]) == http::Parse::Incomplete {
-        match sys::errno::retry(|| sys::io::read(conn.fd(), &mut buf[len..])) {
-            Ok(0) if len == 0 => return Err(Unanswered::Gone),
-            Ok(0) => break,
-            Ok(n) => len += n,
-            // What a read returns when SO_RCVTIMEO runs out.
-            Err(sys::Errno::EAGAIN) => return Err(Unanswered::TimedOut),
-            Err(_) => return Err(Unanswered::Gone),
-        }
-    }
-    // The answer borrows `buf`, which the loop above writes into, so it is
-    // parsed once more here, where nothing writes any more.
-    Ok(http::parse(&buf[..len]))
-}
-// ANCHOR_END: receive
 
 // ANCHOR: answer
 /// The page `/` serves, built into the program.
@@ -243,7 +128,7 @@ fn answer(conn: sys::Socket, request: &http::Request) -> Status {
     // `/?lang=en` is still `/`.
     let path = request.line.target.split(|&byte| byte == b'?').next();
     let home_page = |emit: &mut dyn FnMut(&[u8])| emit(HOME_PAGE);
-    let echo = |emit: &mut dyn FnMut(&[u8])| echo(request, emit);
+    let echo = |emit: &mut dyn FnMut(&[u8])| echo::echo(request, emit);
     let (content_type, body): (_, response::Body) = match path {
         Some(b"/") => (response::HTML, &home_page),
         Some(b"/echo") => (response::PLAIN_TEXT, &echo),
@@ -315,27 +200,6 @@ fn explain(status: Status) -> &'static [u8] {
         Status::NOT_IMPLEMENTED => b"This server does not know the request's method.",
         Status::HTTP_VERSION_NOT_SUPPORTED => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
         _ => b"",
-    }
-}
-
-/// The body of a `200 OK`: what the parser saw, one item per line.
-fn echo(request: &http::Request, emit: &mut dyn FnMut(&[u8])) {
-    let line = request.line;
-    for (label, value) in [
-        (&b"method: "[..], line.method),
-        (b"target: ", line.target),
-        (b"version: ", line.version),
-    ] {
-        emit(label);
-        emit(value);
-        emit(b"\n");
-    }
-    for (name, value) in request.headers() {
-        emit(b"header: ");
-        emit(name);
-        emit(b": ");
-        emit(value);
-        emit(b"\n");
     }
 }
 // ANCHOR_END: respond
