@@ -22,75 +22,17 @@
 //! is, where a short `writev` has to find where in its pieces it stopped.
 //! `writev` pays off when a body is large or lives elsewhere: a file.
 
+use crate::assembled::Assembled;
 use crate::line::Line;
 use crate::status::Status;
 
-// ANCHOR: assembled
-/// The most bytes a response may take, head and body together. The home
-/// page needs a sixth of it; the echo of a large request may not fit, and
-/// gets a 500 instead.
-pub const RESPONSE_ROOM: usize = 8 * 1024;
-
-/// A response laid out byte by byte, as it goes on the wire.
-pub struct Assembled {
-    buf: [u8; RESPONSE_ROOM],
-    len: usize,
-    /// Set once a push does not fit. From then on nothing is added, and
-    /// [`Assembled::bytes`] has nothing to send: half a response, or one
-    /// whose `Content-Length` promises bytes that are not there, would be
-    /// worse than none.
-    overflowed: bool,
-}
-
-impl Assembled {
-    pub fn new() -> Assembled {
-        Assembled {
-            buf: [0; RESPONSE_ROOM],
-            len: 0,
-            overflowed: false,
-        }
-    }
-
-    /// Appends `bytes` whole, or nothing and marks the buffer overflowed.
-    pub fn push(&mut self, bytes: &[u8]) -> &mut Assembled {
-        let end = self.len + bytes.len();
-        match self.buf.get_mut(self.len..end) {
-            Some(room) if !self.overflowed => {
-                room.copy_from_slice(bytes);
-                self.len = end;
-            }
-            _ => self.overflowed = true,
-        }
-        self
-    }
-
-    /// Appends `n` in decimal ASCII, the digits `Line` writes (line.rs).
-    pub fn push_decimal(&mut self, n: usize) -> &mut Assembled {
-        self.push(Line::new().push_decimal(n).as_bytes())
-    }
-
-    /// The response, or `None` if it did not fit.
-    pub fn bytes(&self) -> Option<&[u8]> {
-        match self.overflowed {
-            false => Some(&self.buf[..self.len]),
-            true => None,
-        }
-    }
-}
-// ANCHOR_END: assembled
-
 // ANCHOR: response
-/// What goes into the `Server` header: the program's name.
-const SERVER: &[u8] = b"stage06_respond";
+/// What goes into the `Server` header: the program's name, from Cargo.
+const SERVER: &[u8] = env!("CARGO_PKG_NAME").as_bytes();
 
 /// The media type of the pages (RFC 9110 §8.3): HTML, with the character
 /// set said, so that a browser need not guess it.
 pub const HTML: &[u8] = b"text/html; charset=utf-8";
-
-/// Plain text, for the echo. No character set: the echo repeats the
-/// request's bytes, which need not be UTF-8 (a field value may hold any
-/// byte from 0x80 up, RFC 9110 §5.5).
-pub const PLAIN_TEXT: &[u8] = b"text/plain";
 
 /// A body, as a function that hands its pieces, in order, to the function
 /// it is given. A page made of fixed text and a few parts that vary is
@@ -100,14 +42,18 @@ pub type Body<'a> = &'a dyn Fn(Emit);
 /// Where a body's pieces go: a function called once for each, in order.
 pub type Emit<'e> = &'e mut dyn FnMut(&[u8]);
 
+/// No header fields beyond the ones every response has.
+pub const NO_FIELDS: Body = &|_| {};
+
 /// Everything a response says, before it is laid out.
 pub struct Response<'a> {
     pub status: Status,
     /// The media type of the body, for `Content-Type`.
     pub content_type: &'a [u8],
-    /// The methods the target supports, for `Allow`. A 405 must list them
-    /// (RFC 9110 §15.5.6); other responses leave the header out.
-    pub allow: Option<&'a [u8]>,
+    /// Header fields this response needs beyond those every response has
+    /// (`Allow` in a 405), each a whole line with its CRLF, handed out as a
+    /// body hands out its pieces.
+    pub fields: Body<'a>,
     pub body: Body<'a>,
 }
 
@@ -138,9 +84,9 @@ impl Response<'_> {
         out.push(b"Content-Length: ")
             .push_decimal(length)
             .push(b"\r\n");
-        if let Some(methods) = self.allow {
-            out.push(b"Allow: ").push(methods).push(b"\r\n");
-        }
+        (self.fields)(&mut |piece| {
+            out.push(piece);
+        });
         // The server closes the connection after every response: the
         // client must not wait for another on it (RFC 9112 §9.6).
         out.push(b"Connection: close\r\n");
