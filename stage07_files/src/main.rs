@@ -7,7 +7,7 @@
 //! (`Last-Modified`, `ETag`: src/date.rs, src/validators.rs) and, when
 //! asked, only a range of it (src/range.rs). A folder serves its
 //! `index.html`, or else a listing of its entries (src/listing.rs);
-//! src/files.rs puts these together. TIMEOUT seconds (10 by default)
+//! src/site.rs puts these together. TIMEOUT seconds (10 by default)
 //! bound each pause of a client, while it sends its request and while
 //! it reads the answer. One log line per connection:
 //! `127.0.0.1:PORT "GET /path HTTP/1.1" STATUS`.
@@ -25,7 +25,8 @@ mod args;
 mod conn;
 mod console;
 mod date;
-mod files;
+mod file;
+mod folder;
 mod http;
 mod line;
 mod listener;
@@ -33,20 +34,22 @@ mod listing;
 mod mem;
 mod mime;
 mod num;
+mod open;
 mod panic;
 mod path;
 mod pool;
 mod range;
 mod refusal;
+mod reply;
 mod response;
+mod sending;
+mod site;
 mod status;
 mod sys;
 mod validators;
 
 use args::Args;
 use line::Line;
-use response::{Content, Response};
-use status::Status;
 
 // ANCHOR: constants
 /// The folder served when none is given: the demo site, found from the
@@ -56,16 +59,6 @@ const USAGE: &[u8] = b"usage: stage07_files [PORT [DOCROOT [TIMEOUT]]]  \
     (PORT: 0 to 65535, default 8080, 0 = any free port; \
     DOCROOT: the folder to serve, default www; \
     TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
-
-/// What every worker needs besides the listening socket.
-#[derive(Clone, Copy)]
-struct Config {
-    /// Seconds a client may pause, sending its request or reading the answer.
-    timeout: u32,
-    /// The document root, opened once before the workers are forked, so
-    /// that each inherits the descriptor.
-    root: sys::fs::Dir,
-}
 // ANCHOR_END: constants
 
 // ANCHOR: start
@@ -116,92 +109,6 @@ fn start(argv: &'static [*const u8]) -> ! {
     if let Err(err) = sys::process::ignore_signal(sys::process::SIGPIPE) {
         console::fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }
-    pool::supervise(listener, port, conn::work, &Config { timeout, root })
+    pool::supervise(listener, port, conn::work, &site::Site { timeout, root })
 }
 // ANCHOR_END: start
-
-impl conn::Handler for Config {
-    fn prepare(&self, conn: sys::Socket) -> Result<(), sys::Errno> {
-        // Nor should a client that asks for a big file and stops reading it
-        // hold the worker: sendfile would wait for ever for room in the
-        // socket's buffer.
-        sys::net::set_receive_timeout(conn, self.timeout)
-            .and_then(|()| sys::net::set_send_timeout(conn, self.timeout))
-    }
-
-    fn answer(&self, conn: sys::Socket, request: &http::Request) -> Status {
-        files::answer(conn, self.root, request)
-    }
-
-    fn refuse(&self, conn: sys::Socket, status: Status, line: Option<http::RequestLine>) -> Status {
-        // The answer to HEAD never has a body, whatever its status
-        // (RFC 9110 §9.3.2): the client would not read one.
-        let head_only = line.is_some_and(|line| line.method == b"HEAD");
-        respond_error(conn, status, head_only)
-    }
-}
-
-// ANCHOR: respond
-/// Sends `response`, without its content if `head_only`, and returns its
-/// status. Write errors are ignored: each one means the client has gone
-/// (EPIPE or ECONNRESET once it hung up) or stopped reading (EAGAIN once
-/// the send timeout ran out), and the worker can do nothing about it.
-fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> Status {
-    let _ = response.send(conn, head_only);
-    response.status
-}
-
-/// Sends `status` with its error page, a sentence from [`explain`] in it.
-fn respond_error(conn: sys::Socket, status: Status, head_only: bool) -> Status {
-    let page = response::error_page(status, explain(status));
-    // A 405 must say which methods would have worked (RFC 9110 §15.5.6).
-    let allow = |emit: &mut dyn FnMut(&[u8])| {
-        if status == Status::METHOD_NOT_ALLOWED {
-            emit(b"Allow: ");
-            emit(files::ALLOWED);
-            emit(b"\r\n");
-        }
-    };
-    let response = Response {
-        status,
-        content_type: response::HTML,
-        fields: &allow,
-        content: Content::Page(&page),
-    };
-    respond(conn, &response, head_only)
-}
-
-/// One sentence about each error this server sends, for its page. The
-/// server's own words: nothing from the request ever appears on an error
-/// page, so no request can put markup into one.
-fn explain(status: Status) -> &'static [u8] {
-    match status {
-        Status::MOVED_PERMANENTLY => b"A folder's address ends with a slash: follow the link.",
-        Status::BAD_REQUEST => {
-            b"The request does not follow the syntax of HTTP/1.1 (RFC 9112), \
-            or its path holds a malformed escape or a control character."
-        }
-        Status::FORBIDDEN => {
-            b"This path leads outside the served folder, to a hidden name, \
-            through a symbolic link, or to something that is not a file."
-        }
-        Status::NOT_FOUND => b"There is nothing at this path.",
-        Status::METHOD_NOT_ALLOWED => b"This server answers GET, HEAD and OPTIONS only.",
-        Status::REQUEST_TIMEOUT => b"The request did not arrive in time.",
-        Status::CONTENT_TOO_LARGE => b"A GET or HEAD request may not carry content.",
-        Status::URI_TOO_LONG => {
-            b"The request target, or a name in its path, is longer than \
-            this server or its kernel accepts."
-        }
-        Status::RANGE_NOT_SATISFIABLE => b"The range asked for starts past the end of the file.",
-        Status::REQUEST_HEADER_FIELDS_TOO_LARGE => {
-            b"The request header is larger than this server accepts."
-        }
-        Status::INTERNAL_SERVER_ERROR => b"The server could not read what this path names.",
-        Status::NOT_IMPLEMENTED => b"This server does not know the request's method.",
-        Status::HTTP_VERSION_NOT_SUPPORTED => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
-        _ => b"",
-    }
-}
-
-// ANCHOR_END: respond

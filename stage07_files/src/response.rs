@@ -25,82 +25,19 @@
 //!
 //! Stage 07 sends files, and a file can be larger than any buffer. Its
 //! bytes never pass through this one: the head goes out with one write,
-//! then the file with `sendfile` (sys/mod.rs, `send_file`). A page the
-//! server writes itself, such as a directory listing, can outgrow the
-//! buffer too: the buffer is then written out each time it fills, and
-//! a small response still goes out in one write.
+//! then the file with `sendfile` (sending.rs). A page the server writes
+//! itself, such as a directory listing, can outgrow the buffer too: the
+//! buffer is then written out each time it fills, and a small response
+//! still goes out in one write.
 
 use crate::line::Line;
+use crate::num::decimal;
 use crate::status::Status;
 use crate::sys;
 
-// ANCHOR: assembled
-/// How many bytes of a response are gathered before they are written: a
-/// head, and any page of ours but a long directory listing, fit in one
-/// write.
-pub const RESPONSE_ROOM: usize = 8 * 1024;
-
-/// A response on its way to the client: bytes gather in the buffer, which
-/// is written out whenever it is full, and at the end.
-pub struct Outgoing {
-    conn: sys::Socket,
-    buf: [u8; RESPONSE_ROOM],
-    len: usize,
-    /// The first write error. From then on nothing more is written: the
-    /// client has gone (EPIPE, ECONNRESET) or stopped reading (EAGAIN
-    /// after the send timeout).
-    sent: Result<(), sys::Errno>,
-}
-
-impl Outgoing {
-    pub fn new(conn: sys::Socket) -> Outgoing {
-        Outgoing {
-            conn,
-            buf: [0; RESPONSE_ROOM],
-            len: 0,
-            sent: Ok(()),
-        }
-    }
-
-    /// Appends `bytes`, writing the buffer out each time it fills.
-    pub fn push(&mut self, mut bytes: &[u8]) -> &mut Outgoing {
-        while !bytes.is_empty() && self.sent.is_ok() {
-            let room = &mut self.buf[self.len..];
-            let taken = room.len().min(bytes.len());
-            room[..taken].copy_from_slice(&bytes[..taken]);
-            self.len += taken;
-            bytes = &bytes[taken..];
-            if self.len == RESPONSE_ROOM {
-                self.flush();
-            }
-        }
-        self
-    }
-
-    /// Appends `n` in decimal ASCII, the digits `Line` writes (line.rs).
-    pub fn push_decimal(&mut self, n: u64) -> &mut Outgoing {
-        self.push(Line::new().push_decimal(n as usize).as_bytes())
-    }
-
-    /// Writes out what the buffer holds.
-    fn flush(&mut self) {
-        if self.sent.is_ok() {
-            self.sent = sys::io::write_all(self.conn.fd(), &self.buf[..self.len]);
-        }
-        self.len = 0;
-    }
-
-    /// Writes out the rest and says whether everything went.
-    pub fn finish(mut self) -> Result<(), sys::Errno> {
-        self.flush();
-        self.sent
-    }
-}
-// ANCHOR_END: assembled
-
 // ANCHOR: response
-/// What goes into the `Server` header: the program's name.
-const SERVER: &[u8] = b"stage07_files";
+/// What goes into the `Server` header: the program's name, from Cargo.
+const SERVER: &[u8] = env!("CARGO_PKG_NAME").as_bytes();
 
 /// The media type of the pages (RFC 9110 §8.3): HTML, with the character
 /// set said, so that a browser need not guess it.
@@ -147,11 +84,12 @@ pub struct Response<'a> {
 }
 
 impl Response<'_> {
-    /// Sends the response on `conn`: status line, headers, empty line,
-    /// content. `head_only` leaves the content out but keeps its length in
-    /// `Content-Length`: that is the answer to HEAD, the headers GET would
-    /// get (RFC 9110 §9.3.2).
-    pub fn send(&self, conn: sys::Socket, head_only: bool) -> Result<(), sys::Errno> {
+    /// Lays out the response, handing its pieces to `out`: status line,
+    /// headers, empty line, then a page. `head_only` leaves the page out but
+    /// keeps its length in `Content-Length`: that is the answer to HEAD, the
+    /// headers GET would get (RFC 9110 §9.3.2). A file's bytes are not laid
+    /// out: sending.rs sends them after the head.
+    pub fn emit(&self, head_only: bool, out: Emit) {
         // The length goes in the head, which comes first: count a page
         // before laying out anything.
         let length = match self.content {
@@ -163,43 +101,33 @@ impl Response<'_> {
             Content::File { length, .. } => Some(length),
             Content::Nothing => None,
         };
-        let mut out = Outgoing::new(conn);
         // `HTTP-version SP status-code SP reason-phrase CRLF` (RFC 9112
         // §4). A server answers in the highest version it speaks, whatever
         // the request's was (RFC 9110 §6.2): an HTTP/1.0 client reads 1.1
         // as "1.x" and is fine.
-        out.push(b"HTTP/1.1 ")
-            .push_decimal(self.status.code() as u64)
-            .push(b" ")
-            .push(self.status.reason().as_bytes())
-            .push(b"\r\n");
-        out.push(b"Server: ").push(SERVER).push(b"\r\n");
+        out(b"HTTP/1.1 ");
+        out(decimal(u64::from(self.status.code())).as_bytes());
+        out(b" ");
+        out(self.status.reason().as_bytes());
+        out(b"\r\n");
+        out(b"Server: ");
+        out(SERVER);
+        out(b"\r\n");
         if let Some(length) = length {
-            out.push(b"Content-Type: ")
-                .push(self.content_type)
-                .push(b"\r\n");
-            out.push(b"Content-Length: ")
-                .push_decimal(length)
-                .push(b"\r\n");
+            out(b"Content-Type: ");
+            out(self.content_type);
+            out(b"\r\n");
+            out(b"Content-Length: ");
+            out(decimal(length).as_bytes());
+            out(b"\r\n");
         }
-        (self.fields)(&mut |piece| {
-            out.push(piece);
-        });
+        (self.fields)(&mut *out);
         // The server closes the connection after every response: the
         // client must not wait for another on it (RFC 9112 §9.6).
-        out.push(b"Connection: close\r\n");
-        out.push(b"\r\n");
+        out(b"Connection: close\r\n");
+        out(b"\r\n");
         if let (Content::Page(body), false) = (&self.content, head_only) {
-            body(&mut |piece| {
-                out.push(piece);
-            });
-        }
-        out.finish()?;
-        match self.content {
-            Content::File { fd, offset, length } if !head_only => {
-                sys::fs::send_file(conn, fd, offset, length)
-            }
-            _ => Ok(()),
+            body(out);
         }
     }
 }

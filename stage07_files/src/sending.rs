@@ -1,0 +1,81 @@
+//! Sending a response: its head and any page through one buffer, written
+//! out each time it fills, then a file's bytes with `sendfile`, which
+//! never copies them into this process.
+
+use crate::response::{Content, Response};
+use crate::sys;
+
+// ANCHOR: outgoing
+/// How many bytes of a response are gathered before they are written: a
+/// head, and any page of ours but a long directory listing, fit in one
+/// write.
+const RESPONSE_ROOM: usize = 8 * 1024;
+
+/// A response on its way to the client: bytes gather in the buffer, which
+/// is written out whenever it is full, and at the end.
+struct Outgoing {
+    conn: sys::Socket,
+    buf: [u8; RESPONSE_ROOM],
+    len: usize,
+    /// The first write error. From then on nothing more is written: the
+    /// client has gone (EPIPE, ECONNRESET) or stopped reading (EAGAIN
+    /// after the send timeout).
+    sent: Result<(), sys::Errno>,
+}
+
+impl Outgoing {
+    fn new(conn: sys::Socket) -> Outgoing {
+        Outgoing {
+            conn,
+            buf: [0; RESPONSE_ROOM],
+            len: 0,
+            sent: Ok(()),
+        }
+    }
+
+    /// Appends `bytes`, writing the buffer out each time it fills.
+    fn push(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() && self.sent.is_ok() {
+            let room = &mut self.buf[self.len..];
+            let taken = room.len().min(bytes.len());
+            room[..taken].copy_from_slice(&bytes[..taken]);
+            self.len += taken;
+            bytes = &bytes[taken..];
+            if self.len == RESPONSE_ROOM {
+                self.flush();
+            }
+        }
+    }
+
+    /// Writes out what the buffer holds.
+    fn flush(&mut self) {
+        if self.sent.is_ok() {
+            self.sent = sys::io::write_all(self.conn.fd(), &self.buf[..self.len]);
+        }
+        self.len = 0;
+    }
+
+    /// Writes out the rest and says whether everything went.
+    fn finish(mut self) -> Result<(), sys::Errno> {
+        self.flush();
+        self.sent
+    }
+}
+// ANCHOR_END: outgoing
+
+// ANCHOR: send
+/// Sends `response` on `conn`, without its content if `head_only`: the
+/// head (and a page) through the buffer, then a file's range, once the
+/// head is out.
+pub fn send(conn: sys::Socket, response: &Response, head_only: bool) -> Result<(), sys::Errno> {
+    let mut out = Outgoing::new(conn);
+    response.emit(head_only, &mut |piece| out.push(piece));
+    out.finish()?;
+    match response.content {
+        Content::File { fd, offset, length } if !head_only => {
+            sys::fs::send_file(conn, fd, offset, length)
+        }
+        _ => Ok(()),
+    }
+}
+// ANCHOR_END: send
