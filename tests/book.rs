@@ -2,6 +2,8 @@
 //!
 //! - every diff between two stages in book/src/diffs is the one the current
 //!   sources give (regenerate them all with the command in `BLESS`);
+//! - each stage changes only the files its lesson lists in `LESSONS`: every
+//!   other file is a copy of the previous stage's;
 //! - every `{{#include file:anchor}}` in book/src names a file and an anchor
 //!   that exist, and no code block in a chapter comes out empty;
 //! - the README's and the introduction's run command name the latest stage;
@@ -91,6 +93,185 @@ fn stage_diffs_are_fresh() {
             .map(|(file, text)| (format!("{}.diff", file.replace('/', "-")), text))
             .collect();
         check_generated(&diffs.join(&new), ".diff", &fresh, BLESS);
+    }
+}
+
+/// What each stage's lesson may change, against the stage before it: its
+/// table of contents. `+` a file the stage adds, `~` one it changes, `-`
+/// one it drops. Every other file must be a byte-for-byte copy of the
+/// previous stage's, so that the diff between two stages shows one concept
+/// and nothing else. (`Cargo.toml` differs only in the package's name; a
+/// test of its own checks that.)
+const LESSONS: &[(&str, &[&str])] = &[
+    // write, and the arguments the kernel hands a program
+    (
+        "stage02_write",
+        &[
+            "+ src/args.rs",
+            "+ src/mem.rs",
+            "+ src/sys/errno.rs",
+            "+ src/sys/fd.rs",
+            "+ src/sys/io.rs",
+            "~ src/main.rs",
+            "~ src/panic.rs",
+            "~ src/sys/darwin_aarch64.rs",
+            "~ src/sys/linux_aarch64.rs",
+            "~ src/sys/linux_x86_64.rs",
+            "~ src/sys/mod.rs",
+        ],
+    ),
+    // socket, bind, listen
+    (
+        "stage03_socket",
+        &[
+            "+ src/console.rs",
+            "+ src/line.rs",
+            "+ src/listener.rs",
+            "+ src/num.rs",
+            "+ src/sys/linux.rs",
+            "+ src/sys/net.rs",
+            "~ src/main.rs",
+            "~ src/sys/darwin_aarch64.rs",
+            "~ src/sys/errno.rs",
+            "~ src/sys/fd.rs",
+            "~ src/sys/io.rs",
+            "~ src/sys/linux_aarch64.rs",
+            "~ src/sys/linux_x86_64.rs",
+            "~ src/sys/mod.rs",
+        ],
+    ),
+    // the accept loop, in a pool of worker processes
+    (
+        "stage04_accept",
+        &[
+            "+ src/pool.rs",
+            "~ src/main.rs",
+            "~ src/sys/darwin_aarch64.rs",
+            "~ src/sys/errno.rs",
+            "~ src/sys/linux.rs",
+            "~ src/sys/linux_aarch64.rs",
+            "~ src/sys/linux_x86_64.rs",
+            "~ src/sys/net.rs",
+            "~ src/sys/process.rs",
+        ],
+    ),
+    // parsing HTTP requests byte by byte
+    (
+        "stage05_parse",
+        &[
+            "+ src/conn.rs",
+            "+ src/echo.rs",
+            "+ src/http.rs",
+            "+ src/refusal.rs",
+            "+ src/status.rs",
+            "~ src/main.rs",
+            "~ src/sys/darwin_aarch64.rs",
+            "~ src/sys/linux.rs",
+            "~ src/sys/linux_aarch64.rs",
+            "~ src/sys/linux_x86_64.rs",
+            "~ src/sys/net.rs",
+            "~ src/sys/process.rs",
+        ],
+    ),
+    // assembling real responses
+    (
+        "stage06_respond",
+        &[
+            "+ src/assembled.rs",
+            "+ src/index.html",
+            "+ src/pages.rs",
+            "+ src/response.rs",
+            "~ src/main.rs",
+            "~ src/status.rs",
+            "~ src/sys/io.rs",
+        ],
+    ),
+    // a static file server
+    (
+        "stage07_files",
+        &[
+            "+ src/date.rs",
+            "+ src/file.rs",
+            "+ src/folder.rs",
+            "+ src/listing.rs",
+            "+ src/mime.rs",
+            "+ src/open.rs",
+            "+ src/path.rs",
+            "+ src/range.rs",
+            "+ src/reply.rs",
+            "+ src/sending.rs",
+            "+ src/site.rs",
+            "+ src/sys/fs.rs",
+            "+ src/validators.rs",
+            "- src/assembled.rs",
+            "- src/echo.rs",
+            "- src/index.html",
+            "- src/pages.rs",
+            "~ src/main.rs",
+            "~ src/response.rs",
+            "~ src/status.rs",
+            "~ src/sys/darwin_aarch64.rs",
+            "~ src/sys/errno.rs",
+            "~ src/sys/linux.rs",
+            "~ src/sys/linux_aarch64.rs",
+            "~ src/sys/linux_x86_64.rs",
+            "~ src/sys/mod.rs",
+            "~ src/sys/net.rs",
+        ],
+    ),
+];
+
+#[test]
+fn each_stage_changes_only_what_its_lesson_lists() {
+    let pairs = stage_pairs();
+    assert_eq!(
+        pairs
+            .iter()
+            .map(|(_, new)| new.as_str())
+            .collect::<Vec<_>>(),
+        LESSONS.iter().map(|(stage, _)| *stage).collect::<Vec<_>>(),
+        "LESSONS names every stage after the first, in order"
+    );
+    for ((old, new), (_, listed)) in pairs.iter().zip(LESSONS) {
+        let changed: Vec<String> = diff::stage_file_diffs(workspace_root(), old, new)
+            .into_iter()
+            .filter(|(file, _)| file != "Cargo.toml")
+            .map(|(file, text)| {
+                // A new file diffs from /dev/null, a dropped one to it.
+                let kind = if text.starts_with("--- /dev/null") {
+                    '+'
+                } else if text.lines().nth(1) == Some("+++ /dev/null") {
+                    '-'
+                } else {
+                    '~'
+                };
+                format!("{kind} {file}")
+            })
+            .collect();
+        let mut listed: Vec<&str> = listed.to_vec();
+        let mut actual: Vec<&str> = changed.iter().map(String::as_str).collect();
+        listed.sort_unstable();
+        actual.sort_unstable();
+        assert_eq!(
+            actual, listed,
+            "{old} -> {new}: the files that differ (left) are not the ones its lesson lists \
+             in LESSONS (right); a file no lesson lists must be a copy of the previous stage's"
+        );
+    }
+}
+
+#[test]
+fn cargo_manifests_differ_only_in_the_name() {
+    for (old, new) in stage_pairs() {
+        let read = |stage: &str| {
+            std::fs::read_to_string(workspace_root().join(stage).join("Cargo.toml"))
+                .expect("every stage has a Cargo.toml")
+        };
+        assert_eq!(
+            read(&old).replace(&old, &new),
+            read(&new),
+            "{new}/Cargo.toml is {old}'s with the name changed"
+        );
     }
 }
 
