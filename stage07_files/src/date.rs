@@ -8,6 +8,8 @@
 //! which treats the year as starting on March 1 so that the leap day falls
 //! at its end.
 
+use crate::num::parse_decimal;
+
 // ANCHOR: names
 const DAYS: [&[u8; 3]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
 const MONTHS: [&[u8; 3]; 12] = [
@@ -145,11 +147,10 @@ pub fn parse_http_date(text: &[u8]) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
-/// The value of a few ASCII digits; `None` if any is not a digit.
+/// The value of a field's digits, with the program's one number parser.
+/// A template's fields are never empty and at most four digits long, so
+/// the value always fits.
 fn number(digits: &[u8]) -> Option<i64> {
-    digits.iter().try_fold(0, |value, &byte| {
-        let digit = byte.wrapping_sub(b'0');
-        (digit <= 9).then_some(value * 10 + digit as i64)
-    })
+    parse_decimal(digits).ok().map(|n| n as i64)
 }
 // ANCHOR_END: parse
