@@ -5,13 +5,14 @@
 //! - each stage changes only the files its lesson lists in `LESSONS`: every
 //!   other file is a copy of the previous stage's;
 //! - every `{{#include file:anchor}}` in book/src names a file and an anchor
-//!   that exist, and no code block in a chapter comes out empty;
+//!   that exist, every anchor in a stage is included by some chapter, and
+//!   no code block in a chapter comes out empty;
 //! - the README's and the introduction's run command name the latest stage;
 //! - the disassembly listings in book/src/listings match fresh release
 //!   builds. That test is ignored by default, since it needs the cross tools
 //!   (tools/cross/build, llvm-objdump); CI runs it with `-- --ignored`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use workbook_tests::{diff, stages, workspace_root};
@@ -233,19 +234,26 @@ fn each_stage_changes_only_what_its_lesson_lists() {
         "LESSONS names every stage after the first, in order"
     );
     for ((old, new), (_, listed)) in pairs.iter().zip(LESSONS) {
-        let changed: Vec<String> = diff::stage_file_diffs(workspace_root(), old, new)
+        let (old_dir, new_dir) = (workspace_root().join(old), workspace_root().join(new));
+        let files: BTreeSet<PathBuf> = diff::files_in(&old_dir)
             .into_iter()
-            .filter(|(file, _)| file != "Cargo.toml")
-            .map(|(file, text)| {
-                // A new file diffs from /dev/null, a dropped one to it.
-                let kind = if text.starts_with("--- /dev/null") {
-                    '+'
-                } else if text.lines().nth(1) == Some("+++ /dev/null") {
-                    '-'
-                } else {
-                    '~'
+            .chain(diff::files_in(&new_dir))
+            .collect();
+        // Bytes, not the book's diff, which leaves anchor lines out.
+        let changed: Vec<String> = files
+            .iter()
+            .filter(|file| *file != Path::new("Cargo.toml"))
+            .filter_map(|file| {
+                let kind = match (
+                    std::fs::read(old_dir.join(file)),
+                    std::fs::read(new_dir.join(file)),
+                ) {
+                    (Ok(a), Ok(b)) if a == b => return None,
+                    (Ok(_), Ok(_)) => '~',
+                    (Err(_), _) => '+',
+                    (_, Err(_)) => '-',
                 };
-                format!("{kind} {file}")
+                Some(format!("{kind} {}", file.display()))
             })
             .collect();
         let mut listed: Vec<&str> = listed.to_vec();
@@ -280,10 +288,7 @@ fn stage_diffs_turn_one_stage_into_the_next() {
     for (old, new) in stage_pairs() {
         let patch = diff::stage_diff(workspace_root(), &old, &new);
         for (name, hunks) in split_files(&patch) {
-            let read = |stage: &str| {
-                std::fs::read_to_string(workspace_root().join(stage).join(&name))
-                    .unwrap_or_default()
-            };
+            let read = |stage: &str| diff::read(&workspace_root().join(stage).join(&name));
             assert_eq!(
                 apply(&read(&old), &hunks),
                 read(&new),
@@ -453,7 +458,6 @@ fn includes(chapter: &Path, text: &str) -> Vec<(String, Include)> {
 /// marker lines themselves are left out), or why there is none.
 fn resolve(include: &Include) -> Result<String, String> {
     let text = std::fs::read_to_string(&include.file).map_err(|e| format!("cannot read: {e}"))?;
-    let marker = |line: &str| line.contains("ANCHOR:") || line.contains("ANCHOR_END:");
     if let Some(anchor) = &include.anchor {
         let is = |line: &str, kind: &str| {
             line.split_once(kind)
@@ -466,7 +470,7 @@ fn resolve(include: &Include) -> Result<String, String> {
                 .lines()
                 .take(end)
                 .skip(start + 1)
-                .filter(|l| !marker(l))
+                .filter(|l| !diff::is_anchor_marker(l))
                 .map(|l| format!("{l}\n"))
                 .collect()),
             (Some(_), Some(_)) => Err(format!(
@@ -500,6 +504,42 @@ fn includes_name_files_and_anchors_that_exist() {
         }
     }
     assert!(broken.is_empty(), "broken includes:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn every_anchor_is_included() {
+    // The anchors each file's text is included by; identical copies of a
+    // file in several stages count as one file.
+    let mut used: BTreeMap<Vec<u8>, BTreeSet<String>> = BTreeMap::new();
+    for (chapter, text) in chapters() {
+        for (_, include) in includes(&chapter, &text) {
+            if let (Some(anchor), Ok(bytes)) = (include.anchor, std::fs::read(&include.file)) {
+                used.entry(bytes).or_default().insert(anchor);
+            }
+        }
+    }
+    let mut unused = Vec::new();
+    for stage in stages() {
+        let dir = workspace_root().join(&stage);
+        for file in diff::files_in(&dir) {
+            let bytes = std::fs::read(dir.join(&file)).expect("a stage file is readable");
+            let text = String::from_utf8_lossy(&bytes);
+            for line in text.lines() {
+                let Some((_, name)) = line.split_once("ANCHOR:") else {
+                    continue;
+                };
+                let included = used.get(&bytes).is_some_and(|a| a.contains(name.trim()));
+                if !included {
+                    unused.push(format!("{stage}/{}: {}", file.display(), name.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        unused.is_empty(),
+        "anchors no chapter includes (delete them, or include them):\n{}",
+        unused.join("\n")
+    );
 }
 
 #[test]

@@ -37,13 +37,10 @@ use args::Args;
 use line::Line;
 use status::Status;
 
-// ANCHOR: constants
 const USAGE: &[u8] = b"usage: stage05_parse [PORT [TIMEOUT]]  \
     (PORT: 0 to 65535, default 8080, 0 = any free port; \
     TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
-// ANCHOR_END: constants
 
-// ANCHOR: start
 /// The program itself, called once by the entry point of the target with
 /// the arguments the kernel laid out: `argv[0]` is the program's own name.
 fn start(argv: &'static [*const u8]) -> ! {
@@ -78,7 +75,6 @@ fn start(argv: &'static [*const u8]) -> ! {
     }
     pool::supervise(listener, port, conn::work, &Echo { timeout })
 }
-// ANCHOR_END: start
 
 // ANCHOR: handler
 /// Stage 05's answers: what the parser saw, for a well-formed request; the

@@ -48,7 +48,6 @@ pub fn open(port: u16) -> (sys::Socket, u16) {
 }
 // ANCHOR_END: open
 
-// ANCHOR: announce
 /// Says where the server listens, on standard output. If it cannot, the
 /// person who started it would never learn the port: exit 1.
 pub fn announce(port: u16) {
@@ -60,7 +59,6 @@ pub fn announce(port: u16) {
         sys::process::exit(1);
     }
 }
-// ANCHOR_END: announce
 
 // ANCHOR: failed
 /// A failed call on the listening socket: names the call and the address.

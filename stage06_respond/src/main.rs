@@ -42,13 +42,10 @@ use args::Args;
 use line::Line;
 use pages::Pages;
 
-// ANCHOR: constants
 const USAGE: &[u8] = b"usage: stage06_respond [PORT [TIMEOUT]]  \
     (PORT: 0 to 65535, default 8080, 0 = any free port; \
     TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
-// ANCHOR_END: constants
 
-// ANCHOR: start
 /// The program itself, called once by the entry point of the target with
 /// the arguments the kernel laid out: `argv[0]` is the program's own name.
 fn start(argv: &'static [*const u8]) -> ! {
@@ -83,4 +80,3 @@ fn start(argv: &'static [*const u8]) -> ! {
     }
     pool::supervise(listener, port, conn::work, &Pages { timeout })
 }
-// ANCHOR_END: start

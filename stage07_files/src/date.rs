@@ -10,12 +10,10 @@
 
 use crate::num::parse_decimal;
 
-// ANCHOR: names
 const DAYS: [&[u8; 3]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
-// ANCHOR_END: names
 
 // ANCHOR: civil
 /// The date `days` days after 1970-01-01: (year, month 1-12, day 1-31).

@@ -6,7 +6,6 @@ use crate::response::{self, Content, NO_FIELDS, Response};
 use crate::status::Status;
 use crate::{file, http, open, reply, sys};
 
-// ANCHOR: folder
 /// Serves the folder `dir`, whose path beneath the root is `path`.
 pub fn serve(
     conn: sys::Socket,
@@ -58,4 +57,3 @@ fn title<'r>(path: &[u8], room: &'r mut [u8; sys::fs::PATH_MAX + 2]) -> &'r [u8]
     }
     &room[..len]
 }
-// ANCHOR_END: folder

@@ -51,7 +51,6 @@ mod validators;
 use args::Args;
 use line::Line;
 
-// ANCHOR: constants
 /// The folder served when none is given: the demo site, found from the
 /// repository's root, where `cargo run -p stage07_files` runs.
 const DEFAULT_DOCROOT: &[u8] = b"www";
@@ -59,9 +58,7 @@ const USAGE: &[u8] = b"usage: stage07_files [PORT [DOCROOT [TIMEOUT]]]  \
     (PORT: 0 to 65535, default 8080, 0 = any free port; \
     DOCROOT: the folder to serve, default www; \
     TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
-// ANCHOR_END: constants
 
-// ANCHOR: start
 /// The program itself, called once by the entry point of the target with
 /// the arguments the kernel laid out: `argv[0]` is the program's own name.
 fn start(argv: &'static [*const u8]) -> ! {
@@ -111,4 +108,3 @@ fn start(argv: &'static [*const u8]) -> ! {
     }
     pool::supervise(listener, port, conn::work, &site::Site { timeout, root })
 }
-// ANCHOR_END: start

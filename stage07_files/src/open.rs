@@ -6,7 +6,6 @@ use crate::status::Status;
 use crate::sys;
 use crate::sys::fs::Kind;
 
-// ANCHOR: open
 /// The status for a path that could not be opened.
 pub fn refused(err: sys::Errno) -> Status {
     use sys::Errno;
@@ -30,4 +29,3 @@ pub fn open_file(dir: sys::fs::Dir, name: &[u8]) -> Option<(sys::fs::File, sys::
         }
     }
 }
-// ANCHOR_END: open

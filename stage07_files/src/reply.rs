@@ -8,7 +8,6 @@ use crate::{sending, sys};
 /// The methods this server answers, for `Allow`.
 pub const ALLOWED: &[u8] = b"GET, HEAD, OPTIONS";
 
-// ANCHOR: respond
 /// Sends `response`, without its content if `head_only`, and returns its
 /// status. Write errors are ignored: each one means the client has gone
 /// (EPIPE or ECONNRESET once it hung up) or stopped reading (EAGAIN once
@@ -70,4 +69,3 @@ pub fn explain(status: Status) -> &'static [u8] {
         _ => b"",
     }
 }
-// ANCHOR_END: respond

@@ -133,7 +133,6 @@ impl Response<'_> {
 }
 // ANCHOR_END: response
 
-// ANCHOR: error_page
 /// The body of every error response: a small HTML page with the status as
 /// its title and heading, and `explanation` under it, e.g. `404 Not Found`
 /// and "There is nothing at this path.". `explanation` is the server's own
@@ -152,4 +151,3 @@ pub fn error_page(status: Status, explanation: &[u8]) -> impl Fn(Emit) + '_ {
         emit(b"</p>\n</html>\n");
     }
 }
-// ANCHOR_END: error_page

@@ -8,7 +8,6 @@ use crate::status::Status;
 use crate::sys::fs::Kind;
 use crate::{conn, file, folder, http, open, path, reply, sys};
 
-// ANCHOR: handler
 /// What every worker needs besides the listening socket.
 #[derive(Clone, Copy)]
 pub struct Site {
@@ -39,7 +38,6 @@ impl conn::Handler for Site {
         reply::error(conn, status, head_only)
     }
 }
-// ANCHOR_END: handler
 
 // ANCHOR: answer
 /// Answers `request` from the document root `root` and returns the status
@@ -122,7 +120,6 @@ fn not_served(conn: sys::Socket, root: sys::fs::Dir, status: Status, head_only: 
 }
 // ANCHOR_END: answer
 
-// ANCHOR: redirect
 /// `301` to the same target with a `/` after its path. A folder's links
 /// are relative to it: `guide.html` on the page at `/docs/` is
 /// `/docs/guide.html`, but at `/docs` it would be `/guide.html`.
@@ -150,4 +147,3 @@ fn redirect(conn: sys::Socket, target: &[u8], head_only: bool) -> Status {
     };
     reply::respond(conn, &response, head_only)
 }
-// ANCHOR_END: redirect

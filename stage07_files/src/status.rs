@@ -3,7 +3,6 @@
 //! its number, so a code and its phrase cannot drift apart.
 #![forbid(unsafe_code)]
 
-// ANCHOR: status
 /// A status code and its reason phrase (RFC 9110 §15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status {
@@ -45,4 +44,3 @@ impl Status {
         self.reason
     }
 }
-// ANCHOR_END: status

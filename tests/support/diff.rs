@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 const CONTEXT: usize = 3;
 
 /// The unified diff of every file in two stage folders (say `stage01_exit`
-/// and `stage02_write`), with paths relative to the stage folder, so that
-/// `patch -p0` applies it inside a copy of the older stage. Files that are
-/// the same in both produce nothing; the `target/` folder is skipped.
+/// and `stage02_write`), with paths relative to the stage folder. Files
+/// that are the same in both produce nothing; the `target/` folder is
+/// skipped. The book's `ANCHOR` marker lines are left out of both sides
+/// (see [`without_anchors`]): the diff shows the code a learner reads.
 pub fn stage_diff(root: &Path, old_stage: &str, new_stage: &str) -> String {
     stage_file_diffs(root, old_stage, new_stage)
         .into_iter()
@@ -50,7 +51,7 @@ pub fn stage_file_diffs(root: &Path, old_stage: &str, new_stage: &str) -> Vec<(S
 }
 
 /// Every file under `dir` except `target/`, relative to `dir`.
-fn files_in(dir: &Path) -> Vec<PathBuf> {
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![PathBuf::new()];
     while let Some(sub) = pending.pop() {
@@ -71,13 +72,28 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// The text of a stage file, or nothing if it does not exist.
-fn read(path: &Path) -> String {
+/// The text of a stage file without its anchor lines, or nothing if it
+/// does not exist.
+pub fn read(path: &Path) -> String {
     if !path.exists() {
         return String::new();
     }
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {} as UTF-8: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {} as UTF-8: {e}", path.display()));
+    without_anchors(&text)
+}
+
+/// Whether a line is one of mdBook's `ANCHOR: name` / `ANCHOR_END: name`
+/// markers, which an include leaves out of what it shows.
+pub fn is_anchor_marker(line: &str) -> bool {
+    line.contains("ANCHOR:") || line.contains("ANCHOR_END:")
+}
+
+/// `text` without its anchor marker lines.
+pub fn without_anchors(text: &str) -> String {
+    text.split_inclusive('\n')
+        .filter(|line| !is_anchor_marker(line))
+        .collect()
 }
 
 /// One line of the edit that turns the old text into the new one.

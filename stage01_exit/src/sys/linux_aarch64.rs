@@ -38,10 +38,8 @@ extern "C" fn start() -> ! {
 }
 // ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
     unsafe { asm!("svc #0", in("x8") n, in("x0") a0, options(noreturn, nostack)) }
 }
-// ANCHOR_END: syscall

@@ -50,7 +50,6 @@ extern "C" fn start(stack: *const usize) -> ! {
 }
 // ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
@@ -84,4 +83,3 @@ pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> Result<usiz
     }
     result(ret)
 }
-// ANCHOR_END: syscall

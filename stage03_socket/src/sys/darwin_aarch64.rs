@@ -63,7 +63,6 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
 }
 // ANCHOR_END: sockaddr_in
 
-// ANCHOR: entry
 /// Where dyld hands over: the kernel starts dyld, dyld loads libSystem and
 /// then calls the `LC_MAIN` entry as an ordinary C function,
 /// `main(argc, argv, envp, apple)` (dyld/dyldMain.cpp). macOS on arm64 runs
@@ -81,7 +80,6 @@ extern "C" fn main(
     let args = unsafe { core::slice::from_raw_parts(argv, argc.max(0) as usize) };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
 // ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.

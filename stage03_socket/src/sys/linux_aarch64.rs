@@ -7,7 +7,6 @@
 use super::Errno;
 use core::arch::{asm, naked_asm};
 
-// ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
 /// the generic table); beside each, the prototype of the kernel function it
 /// runs (include/linux/syscalls.h).
@@ -24,12 +23,10 @@ pub mod nr {
     pub const GETSOCKNAME: usize = 204; // long sys_getsockname(int, struct sockaddr __user *, int __user *)
     pub const SETSOCKOPT: usize = 208; // long sys_setsockopt(int fd, int level, int optname, char __user *optval, int optlen)
 }
-// ANCHOR_END: nr
 
 // The constants, structures and calls both Linux targets share.
 pub use super::linux::*;
 
-// ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).
 ///
 /// There is no caller and no return address: the kernel jumped here with sp
@@ -59,9 +56,7 @@ extern "C" fn start(stack: *const usize) -> ! {
     };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
@@ -121,4 +116,3 @@ pub unsafe fn syscall5(
     }
     result(ret)
 }
-// ANCHOR_END: syscall

@@ -7,7 +7,6 @@
 use super::Errno;
 use core::arch::{asm, naked_asm};
 
-// ANCHOR: nr
 /// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl;
 /// beside each, the prototype of the kernel function it runs
 /// (include/linux/syscalls.h).
@@ -24,12 +23,10 @@ pub mod nr {
     pub const EXIT: usize = 231; // long sys_exit_group(int error_code)
     pub const OPENAT: usize = 257; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)
 }
-// ANCHOR_END: nr
 
 // The constants, structures and calls both Linux targets share.
 pub use super::linux::*;
 
-// ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).
 ///
 /// There is no caller and no return address: the kernel jumped here with
@@ -59,7 +56,6 @@ extern "C" fn start(stack: *const usize) -> ! {
     };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
 // ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.

@@ -8,7 +8,6 @@
 use super::Errno;
 use core::arch::asm;
 
-// ANCHOR: nr
 /// System call numbers and, beside each, the call's prototype there
 /// (xnu bsd/kern/syscalls.master).
 pub mod nr {
@@ -31,9 +30,7 @@ pub mod nr {
     pub const LISTEN: usize = 106; // int listen(int s, int backlog)
     pub const OPENAT: usize = 463; // int openat(int fd, user_addr_t path, int flags, int mode)
 }
-// ANCHOR_END: nr
 
-// ANCHOR: constants
 /// Socket constants, from xnu bsd/sys/socket.h.
 pub const AF_INET: usize = 2;
 pub const SOCK_STREAM: usize = 1;
@@ -43,9 +40,7 @@ pub const SO_REUSEADDR: usize = 0x0004;
 
 /// "The directory the process runs in", for `openat` (bsd/sys/fcntl.h).
 pub const AT_FDCWD: usize = -2isize as usize;
-// ANCHOR_END: constants
 
-// ANCHOR: sockaddr_in
 /// An IPv4 address and port, as xnu lays it out (bsd/netinet/in.h,
 /// `struct sockaddr_in`): a length byte, then a one-byte family. Port and
 /// address are in network byte order, most significant byte first.
@@ -68,7 +63,6 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
         sin_zero: [0; 8],
     }
 }
-// ANCHOR_END: sockaddr_in
 
 // ANCHOR: signals
 /// Signal numbers and dispositions, from xnu bsd/sys/signal.h.
@@ -119,7 +113,6 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
 }
 // ANCHOR_END: signals
 
-// ANCHOR: entry
 /// Where dyld hands over: the kernel starts dyld, dyld loads libSystem and
 /// then calls the `LC_MAIN` entry as an ordinary C function,
 /// `main(argc, argv, envp, apple)` (dyld/dyldMain.cpp). macOS on arm64 runs
@@ -137,9 +130,7 @@ extern "C" fn main(
     let args = unsafe { core::slice::from_raw_parts(argv, argc.max(0) as usize) };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
@@ -208,7 +199,6 @@ pub unsafe fn syscall5(
         Ok(ret)
     }
 }
-// ANCHOR_END: syscall
 
 // ANCHOR: fork
 /// Makes a copy of this process. Returns 0 in the copy (the child) and the

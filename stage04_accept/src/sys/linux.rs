@@ -6,7 +6,6 @@
 use super::Errno;
 use super::arch::{nr, syscall3, syscall5};
 
-// ANCHOR: constants
 /// Socket constants, from include/linux/socket.h, include/linux/net.h
 /// (`enum sock_type`) and include/uapi/asm-generic/socket.h.
 pub const AF_INET: usize = 2;
@@ -17,9 +16,7 @@ pub const SO_REUSEADDR: usize = 2;
 /// "The directory the process runs in", for `openat`
 /// (include/uapi/linux/fcntl.h).
 pub const AT_FDCWD: usize = -100isize as usize;
-// ANCHOR_END: constants
 
-// ANCHOR: sockaddr_in
 /// An IPv4 address and port, as Linux lays it out
 /// (include/uapi/linux/in.h, `struct sockaddr_in`): a two-byte family in
 /// the machine's byte order. Port and address are in network byte order,
@@ -41,7 +38,6 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
         sin_zero: [0; 8],
     }
 }
-// ANCHOR_END: sockaddr_in
 
 // ANCHOR: signals
 /// Signal numbers and dispositions, from include/uapi/asm-generic/signal.h

@@ -7,7 +7,6 @@
 use super::Errno;
 use core::arch::{asm, naked_asm};
 
-// ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
 /// the generic table); beside each, the prototype of the kernel function it
 /// runs (include/linux/syscalls.h).
@@ -30,12 +29,10 @@ pub mod nr {
     pub const CLONE: usize = 220; // long sys_clone(unsigned long, unsigned long, int __user *, unsigned long, int __user *)
     pub const WAIT4: usize = 260; // long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru)
 }
-// ANCHOR_END: nr
 
 // The constants, structures and calls both Linux targets share.
 pub use super::linux::*;
 
-// ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).
 ///
 /// There is no caller and no return address: the kernel jumped here with sp
@@ -65,9 +62,7 @@ extern "C" fn start(stack: *const usize) -> ! {
     };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
@@ -127,7 +122,6 @@ pub unsafe fn syscall5(
     }
     result(ret)
 }
-// ANCHOR_END: syscall
 
 // ANCHOR: fork
 /// Sent to a parent when a child ends (include/uapi/asm-generic/signal.h);

@@ -2,7 +2,6 @@
 
 use super::{Errno, Fd, Socket, arch};
 
-// ANCHOR: socket
 pub use arch::{SockaddrIn, sockaddr_in};
 
 /// A new TCP socket (a stream socket of the IPv4 family), not yet bound to
@@ -63,7 +62,6 @@ fn setsockopt<T>(sock: Socket, level: usize, option: usize, value: &T) -> Result
 
 /// `struct sockaddr_in` is 16 bytes on every target; the kernels check it.
 const _: () = assert!(size_of::<SockaddrIn>() == 16);
-// ANCHOR_END: socket
 
 // ANCHOR: accept
 /// Takes the next connection from the queue of listening socket `sock`,

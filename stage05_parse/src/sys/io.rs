@@ -3,7 +3,6 @@
 use super::{Errno, Fd, arch};
 use core::ffi::CStr;
 
-// ANCHOR: write
 /// Writes some of `bytes` to descriptor `fd` and returns how many it took.
 pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     // SAFETY: write only reads `bytes.len()` bytes from `bytes`.
@@ -20,7 +19,6 @@ pub fn write_all(fd: Fd, mut bytes: &[u8]) -> Result<(), Errno> {
     }
     Ok(())
 }
-// ANCHOR_END: write
 
 // ANCHOR: standard_descriptors
 /// `O_RDWR`, open for reading and writing: 2 on every target (xnu

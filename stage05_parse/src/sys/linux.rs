@@ -6,7 +6,6 @@
 use super::Errno;
 use super::arch::{nr, syscall3, syscall5};
 
-// ANCHOR: constants
 /// Socket constants, from include/linux/socket.h, include/linux/net.h
 /// (`enum sock_type`) and include/uapi/asm-generic/socket.h.
 pub const AF_INET: usize = 2;
@@ -23,9 +22,7 @@ pub const SHUT_WR: usize = 1;
 /// "The directory the process runs in", for `openat`
 /// (include/uapi/linux/fcntl.h).
 pub const AT_FDCWD: usize = -100isize as usize;
-// ANCHOR_END: constants
 
-// ANCHOR: sockaddr_in
 /// An IPv4 address and port, as Linux lays it out
 /// (include/uapi/linux/in.h, `struct sockaddr_in`): a two-byte family in
 /// the machine's byte order. Port and address are in network byte order,
@@ -47,7 +44,6 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
         sin_zero: [0; 8],
     }
 }
-// ANCHOR_END: sockaddr_in
 
 // ANCHOR: timeval
 /// A duration as `SO_RCVTIMEO` takes it, Linux's `struct
@@ -60,7 +56,6 @@ pub struct Timeval {
 }
 // ANCHOR_END: timeval
 
-// ANCHOR: signals
 /// Signal numbers and dispositions, from include/uapi/asm-generic/signal.h
 /// (arm64), arch/x86/include/uapi/asm/signal.h (x86_64), which agree on
 /// these, and include/uapi/asm-generic/signal-defs.h.
@@ -103,4 +98,3 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     // SAFETY: kill takes plain integers; kill has two, so the third register is ignored.
     unsafe { syscall3(nr::KILL, pid, sig, 0) }.map(|_| ())
 }
-// ANCHOR_END: signals

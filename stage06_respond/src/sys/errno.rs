@@ -1,6 +1,5 @@
 //! Errors: the number a failed system call reports, and its name.
 
-// ANCHOR: errno
 /// The error number a failed system call reports: positive, in the target's
 /// own numbering (see each `arch` file for how it comes back). Only `sys`
 /// makes one; the rest of the program names them, `Errno::EINTR`.
@@ -20,9 +19,7 @@ impl Errno {
         Some((name, text))
     }
 }
-// ANCHOR_END: errno
 
-// ANCHOR: table
 /// One line per error: its name, its number on xnu (bsd/sys/errno.h), its
 /// number on Linux (include/uapi/asm-generic/errno-base.h and errno.h,
 /// which x86_64 and arm64 share), and what it means. The names are the
@@ -61,7 +58,6 @@ errnos! {
     ENOBUFS         55 105 "no buffer space available";
     ENOTCONN        57 107 "socket is not connected";
 }
-// ANCHOR_END: table
 
 // ANCHOR: retry
 /// Calls `call` again for as long as it fails with EINTR: a signal arrived

@@ -25,7 +25,6 @@ pub fn write_all(fd: Fd, mut bytes: &[u8]) -> Result<(), Errno> {
 }
 // ANCHOR_END: write
 
-// ANCHOR: standard_descriptors
 /// `O_RDWR`, open for reading and writing: 2 on every target (xnu
 /// bsd/sys/fcntl.h; Linux include/uapi/asm-generic/fcntl.h).
 const O_RDWR: usize = 2;
@@ -61,9 +60,7 @@ pub fn fill_standard_descriptors() -> Result<(), Errno> {
         }
     }
 }
-// ANCHOR_END: standard_descriptors
 
-// ANCHOR: read
 /// Reads at most `buf.len()` bytes from `fd` into `buf` and returns how many
 /// arrived; 0 means end of file.
 pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
@@ -78,4 +75,3 @@ pub fn close(fd: Fd) -> Result<(), Errno> {
     // SAFETY: close takes a plain integer.
     unsafe { arch::syscall3(arch::nr::CLOSE, fd.0, 0, 0) }.map(|_| ())
 }
-// ANCHOR_END: read

@@ -7,7 +7,6 @@
 use super::Errno;
 use core::arch::{asm, naked_asm};
 
-// ANCHOR: nr
 /// System call numbers, from arch/x86/entry/syscalls/syscall_64.tbl;
 /// beside each, the prototype of the kernel function it runs
 /// (include/linux/syscalls.h).
@@ -30,12 +29,10 @@ pub mod nr {
     pub const EXIT: usize = 231; // long sys_exit_group(int error_code)
     pub const OPENAT: usize = 257; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)
 }
-// ANCHOR_END: nr
 
 // The constants, structures and calls both Linux targets share.
 pub use super::linux::*;
 
-// ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).
 ///
 /// There is no caller and no return address: the kernel jumped here with
@@ -65,9 +62,7 @@ extern "C" fn start(stack: *const usize) -> ! {
     };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
@@ -131,9 +126,7 @@ pub unsafe fn syscall5(
     }
     result(ret)
 }
-// ANCHOR_END: syscall
 
-// ANCHOR: fork
 /// Makes a copy of this process. Returns 0 in the copy (the child) and the
 /// child's process id in the original (the parent).
 ///
@@ -143,4 +136,3 @@ pub fn fork() -> Result<usize, Errno> {
     // registers, as if it had made the call itself.
     unsafe { syscall3(nr::FORK, 0, 0, 0) }
 }
-// ANCHOR_END: fork

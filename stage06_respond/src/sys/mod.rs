@@ -6,7 +6,6 @@
 //! This file picks that file once, here; the files beside it build the
 //! calls the program uses on top of it, one subsystem each.
 
-// ANCHOR: pick
 #[cfg(all(target_os = "macos", target_arch = "aarch64"))]
 #[path = "darwin_aarch64.rs"]
 mod arch;
@@ -32,7 +31,6 @@ compile_error!(
     "unsupported target: the workbook runs on aarch64-apple-darwin, \
      aarch64-unknown-linux-gnu and x86_64-unknown-linux-gnu"
 );
-// ANCHOR_END: pick
 
 pub mod errno;
 pub mod fd;

@@ -2,7 +2,6 @@
 
 use super::{Errno, Fd, Socket, arch};
 
-// ANCHOR: socket
 use arch::Timeval;
 pub use arch::{SockaddrIn, sockaddr_in};
 
@@ -84,9 +83,7 @@ const _: () = assert!(size_of::<SockaddrIn>() == 16);
 /// `struct timeval` is 16 bytes on every target too, though Darwin's
 /// microseconds take only 4 of them; both kernels refuse a shorter one.
 const _: () = assert!(size_of::<Timeval>() == 16);
-// ANCHOR_END: socket
 
-// ANCHOR: accept
 /// Takes the next connection from the queue of listening socket `sock`,
 /// waiting for one if it is empty. Returns a new descriptor for talking
 /// to that one client, and the client's address.
@@ -103,7 +100,6 @@ pub fn accept(sock: Socket) -> Result<(Socket, SockaddrIn), Errno> {
     let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, sock.fd().0, ptr, len_ptr) }?;
     Ok((Socket(Fd(conn)), peer))
 }
-// ANCHOR_END: accept
 
 // ANCHOR: shutdown
 /// Ends the sending half of connected socket `sock`: once what was written

@@ -8,7 +8,6 @@
 use super::{Errno, Fd, Socket};
 use core::arch::asm;
 
-// ANCHOR: nr
 /// System call numbers and, beside each, the call's prototype there
 /// (xnu bsd/kern/syscalls.master).
 pub mod nr {
@@ -39,9 +38,7 @@ pub mod nr {
     pub const GETDENTS: usize = 344; // user_ssize_t getdirentries64(int fd, void *buf, user_size_t bufsize, off_t *position)
     pub const OPENAT: usize = 463; // int openat(int fd, user_addr_t path, int flags, int mode)
 }
-// ANCHOR_END: nr
 
-// ANCHOR: constants
 /// Socket constants, from xnu bsd/sys/socket.h.
 pub const AF_INET: usize = 2;
 pub const SOCK_STREAM: usize = 1;
@@ -63,9 +60,7 @@ pub const O_DIRECTORY: usize = 0x100000;
 pub const AT_FDCWD: usize = -2isize as usize;
 /// The longest path the kernel takes, its NUL included (bsd/sys/syslimits.h).
 pub const PATH_MAX: usize = 1024;
-// ANCHOR_END: constants
 
-// ANCHOR: sockaddr_in
 /// An IPv4 address and port, as xnu lays it out (bsd/netinet/in.h,
 /// `struct sockaddr_in`): a length byte, then a one-byte family. Port and
 /// address are in network byte order, most significant byte first.
@@ -88,9 +83,7 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
         sin_zero: [0; 8],
     }
 }
-// ANCHOR_END: sockaddr_in
 
-// ANCHOR: timeval
 /// A duration as `SO_RCVTIMEO` takes it from a 64-bit process, xnu's
 /// `struct user64_timeval` (bsd/sys/_types/_user64_timeval.h): 64-bit
 /// seconds, then microseconds in 32 bits only (`__darwin_suseconds_t` is
@@ -101,7 +94,6 @@ pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i32,
 }
-// ANCHOR_END: timeval
 
 // ANCHOR: stat
 /// What `fstat64` writes: xnu's `struct user64_stat64` (bsd/sys/stat.h),
@@ -221,7 +213,6 @@ pub fn sendfile(file: Fd, sock: Socket, offset: u64, count: usize) -> Result<usi
 }
 // ANCHOR_END: sendfile
 
-// ANCHOR: signals
 /// Signal numbers and dispositions, from xnu bsd/sys/signal.h.
 pub const SIGPIPE: usize = 13;
 pub const SIGTERM: usize = 15;
@@ -269,9 +260,7 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     // libSystem passes 1 (xnu libsyscall/wrappers/kill.c, bsd/kern/kern_sig.c).
     unsafe { syscall3(nr::KILL, pid, sig, 1) }.map(|_| ())
 }
-// ANCHOR_END: signals
 
-// ANCHOR: entry
 /// Where dyld hands over: the kernel starts dyld, dyld loads libSystem and
 /// then calls the `LC_MAIN` entry as an ordinary C function,
 /// `main(argc, argv, envp, apple)` (dyld/dyldMain.cpp). macOS on arm64 runs
@@ -289,9 +278,7 @@ extern "C" fn main(
     let args = unsafe { core::slice::from_raw_parts(argv, argc.max(0) as usize) };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
@@ -360,9 +347,7 @@ pub unsafe fn syscall5(
         Ok(ret)
     }
 }
-// ANCHOR_END: syscall
 
-// ANCHOR: fork
 /// Makes a copy of this process. Returns 0 in the copy (the child) and the
 /// child's process id in the original (the parent).
 ///
@@ -395,4 +380,3 @@ pub fn fork() -> Result<usize, Errno> {
         _ => Err(Errno(ret)),
     }
 }
-// ANCHOR_END: fork

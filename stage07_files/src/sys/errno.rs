@@ -1,6 +1,5 @@
 //! Errors: the number a failed system call reports, and its name.
 
-// ANCHOR: errno
 /// The error number a failed system call reports: positive, in the target's
 /// own numbering (see each `arch` file for how it comes back). Only `sys`
 /// makes one; the rest of the program names them, `Errno::EINTR`.
@@ -20,9 +19,7 @@ impl Errno {
         Some((name, text))
     }
 }
-// ANCHOR_END: errno
 
-// ANCHOR: table
 /// One line per error: its name, its number on xnu (bsd/sys/errno.h), its
 /// number on Linux (include/uapi/asm-generic/errno-base.h and errno.h,
 /// which x86_64 and arm64 share), and what it means. The names are the
@@ -68,9 +65,7 @@ errnos! {
     ENAMETOOLONG    63  36 "file name too long";
     ENOSYS          78  38 "function not implemented";
 }
-// ANCHOR_END: table
 
-// ANCHOR: retry
 /// Calls `call` again for as long as it fails with EINTR: a signal arrived
 /// while the call waited, before it did anything, so asking again is safe.
 pub fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
@@ -81,4 +76,3 @@ pub fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> 
         }
     }
 }
-// ANCHOR_END: retry

@@ -64,7 +64,6 @@ pub fn open_beneath(root: Dir, path: &[u8]) -> Result<Fd, Errno> {
 }
 // ANCHOR_END: open
 
-// ANCHOR: fstat
 /// A descriptor that is a regular file, and one that is a directory: types
 /// of their own, so that a file and a socket cannot trade places in
 /// `send_file`, nor a file stand where a directory is read. Only `kind`
@@ -122,7 +121,6 @@ pub fn kind(fd: Fd) -> Result<Kind, Errno> {
         _ => Kind::Other,
     })
 }
-// ANCHOR_END: fstat
 
 // ANCHOR: read_dir
 /// Entry types in `d_type`, the same on both kernels (xnu bsd/sys/dirent.h;

@@ -6,7 +6,6 @@
 use super::arch::{nr, syscall3, syscall5};
 use super::{Errno, Fd, Socket};
 
-// ANCHOR: constants
 /// Socket constants, from include/linux/socket.h, include/linux/net.h
 /// (`enum sock_type`) and include/uapi/asm-generic/socket.h.
 pub const AF_INET: usize = 2;
@@ -31,9 +30,7 @@ pub const AT_FDCWD: usize = -100isize as usize;
 /// The longest path the kernel takes, its NUL included
 /// (include/uapi/linux/limits.h).
 pub const PATH_MAX: usize = 4096;
-// ANCHOR_END: constants
 
-// ANCHOR: sockaddr_in
 /// An IPv4 address and port, as Linux lays it out
 /// (include/uapi/linux/in.h, `struct sockaddr_in`): a two-byte family in
 /// the machine's byte order. Port and address are in network byte order,
@@ -55,9 +52,7 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
         sin_zero: [0; 8],
     }
 }
-// ANCHOR_END: sockaddr_in
 
-// ANCHOR: timeval
 /// A duration as `SO_RCVTIMEO` takes it, Linux's `struct
 /// __kernel_old_timeval` (include/uapi/linux/time_types.h): two longs,
 /// seconds then microseconds.
@@ -66,9 +61,7 @@ pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i64,
 }
-// ANCHOR_END: timeval
 
-// ANCHOR: signals
 /// Signal numbers and dispositions, from include/uapi/asm-generic/signal.h
 /// (arm64), arch/x86/include/uapi/asm/signal.h (x86_64), which agree on
 /// these, and include/uapi/asm-generic/signal-defs.h.
@@ -111,7 +104,6 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     // SAFETY: kill takes plain integers; kill has two, so the third register is ignored.
     unsafe { syscall3(nr::KILL, pid, sig, 0) }.map(|_| ())
 }
-// ANCHOR_END: signals
 
 // ANCHOR: dirent
 /// Where `getdents64` puts the type and the name in each record,

@@ -7,7 +7,6 @@
 use super::Errno;
 use core::arch::{asm, naked_asm};
 
-// ANCHOR: nr
 /// System call numbers, from include/uapi/asm-generic/unistd.h (arm64 uses
 /// the generic table); beside each, the prototype of the kernel function it
 /// runs (include/linux/syscalls.h).
@@ -37,19 +36,15 @@ pub mod nr {
     pub const CLONE: usize = 220; // long sys_clone(unsigned long, unsigned long, int __user *, unsigned long, int __user *)
     pub const WAIT4: usize = 260; // long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru)
 }
-// ANCHOR_END: nr
 
 // The constants, structures and calls both Linux targets share.
 pub use super::linux::*;
 
-// ANCHOR: open_flags
 /// The `open` flags arm64 defines its own way
 /// (arch/arm64/include/uapi/asm/fcntl.h): not the generic values x86_64 uses.
 pub const O_NOFOLLOW: usize = 0o100000;
 pub const O_DIRECTORY: usize = 0o40000;
-// ANCHOR_END: open_flags
 
-// ANCHOR: stat
 /// What `fstat` writes: the generic `struct stat` arm64 uses
 /// (include/uapi/asm-generic/stat.h), 128 bytes. Only the three fields the
 /// server reads are named; the bytes between them are the other fields,
@@ -86,9 +81,7 @@ impl Stat {
         self.st_mtime
     }
 }
-// ANCHOR_END: stat
 
-// ANCHOR: entry
 /// Where the kernel starts the program (the ELF entry point).
 ///
 /// There is no caller and no return address: the kernel jumped here with sp
@@ -118,9 +111,7 @@ extern "C" fn start(stack: *const usize) -> ! {
     };
     crate::start(args)
 }
-// ANCHOR_END: entry
 
-// ANCHOR: syscall
 /// Traps into the kernel for a call that never returns, such as exit.
 pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
     // SAFETY: the caller picks a call that takes one integer and never returns.
@@ -180,9 +171,7 @@ pub unsafe fn syscall5(
     }
     result(ret)
 }
-// ANCHOR_END: syscall
 
-// ANCHOR: fork
 /// Sent to a parent when a child ends (include/uapi/asm-generic/signal.h);
 /// 20 on macOS.
 const SIGCHLD: usize = 17;
@@ -200,4 +189,3 @@ pub fn fork() -> Result<usize, Errno> {
     // registers, as if it had made the call itself.
     unsafe { syscall5(nr::CLONE, SIGCHLD, 0, 0, 0, 0) }
 }
-// ANCHOR_END: fork

@@ -2,7 +2,6 @@
 
 use super::{Errno, Fd, Socket, arch};
 
-// ANCHOR: socket
 use arch::Timeval;
 pub use arch::{SockaddrIn, sockaddr_in};
 
@@ -22,7 +21,6 @@ pub fn set_reuse_addr(sock: Socket) -> Result<(), Errno> {
     setsockopt(sock, arch::SOL_SOCKET, arch::SO_REUSEADDR, &1i32)
 }
 
-// ANCHOR: receive_timeout
 /// `seconds` as a `Timeval`.
 fn timeval(seconds: u32) -> Timeval {
     Timeval {
@@ -37,7 +35,6 @@ fn timeval(seconds: u32) -> Timeval {
 pub fn set_receive_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
     setsockopt(sock, arch::SOL_SOCKET, arch::SO_RCVTIMEO, &timeval(seconds))
 }
-// ANCHOR_END: receive_timeout
 
 // ANCHOR: send_timeout
 /// Makes every write on socket `sock` give up with EAGAIN once `seconds`
@@ -93,9 +90,7 @@ const _: () = assert!(size_of::<SockaddrIn>() == 16);
 /// `struct timeval` is 16 bytes on every target too, though Darwin's
 /// microseconds take only 4 of them; both kernels refuse a shorter one.
 const _: () = assert!(size_of::<Timeval>() == 16);
-// ANCHOR_END: socket
 
-// ANCHOR: accept
 /// Takes the next connection from the queue of listening socket `sock`,
 /// waiting for one if it is empty. Returns a new descriptor for talking
 /// to that one client, and the client's address.
@@ -112,9 +107,7 @@ pub fn accept(sock: Socket) -> Result<(Socket, SockaddrIn), Errno> {
     let conn = unsafe { arch::syscall3(arch::nr::ACCEPT, sock.fd().0, ptr, len_ptr) }?;
     Ok((Socket(Fd(conn)), peer))
 }
-// ANCHOR_END: accept
 
-// ANCHOR: shutdown
 /// Ends the sending half of connected socket `sock`: once what was written
 /// before has gone out, the kernel sends FIN, and the peer's reads return
 /// end of file. The socket can still receive, and stays open until closed.
@@ -123,4 +116,3 @@ pub fn shutdown_write(sock: Socket) -> Result<(), Errno> {
     // register is ignored.
     unsafe { arch::syscall3(arch::nr::SHUTDOWN, sock.fd().0, arch::SHUT_WR, 0) }.map(|_| ())
 }
-// ANCHOR_END: shutdown

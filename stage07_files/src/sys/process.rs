@@ -3,15 +3,12 @@
 
 use super::{Errno, arch};
 
-// ANCHOR: exit
 /// Ends the process with `status`; the parent (your shell) reads it as `$?`.
 pub fn exit(status: u8) -> ! {
     // SAFETY: exit takes a plain integer, and the kernel never returns from it.
     unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
 }
-// ANCHOR_END: exit
 
-// ANCHOR: processes
 pub use arch::{SIGPIPE, SIGTERM, fork, ignore_signal, kill};
 
 /// How a child process ended, decoded from the status word `wait4` fills
@@ -41,4 +38,3 @@ pub fn wait_child() -> Result<(usize, Ended), Errno> {
     };
     Ok((pid, ended))
 }
-// ANCHOR_END: processes
