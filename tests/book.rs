@@ -268,6 +268,40 @@ fn each_stage_changes_only_what_its_lesson_lists() {
     }
 }
 
+/// A reader opens `main.rs` first: it is the wiring, and each concept has
+/// a file of its own that can be read in one go.
+#[test]
+fn sources_stay_short() {
+    const MAIN_LINES: usize = 150;
+    const FILE_LINES: usize = 400;
+    let mut long = Vec::new();
+    for stage in stages() {
+        let dir = workspace_root().join(&stage);
+        for file in diff::files_in(&dir) {
+            if file.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let lines = diff::read(&dir.join(&file)).lines().count();
+            let limit = if file == Path::new("src/main.rs") {
+                MAIN_LINES
+            } else {
+                FILE_LINES
+            };
+            if lines > limit {
+                long.push(format!(
+                    "{stage}/{}: {lines} lines (at most {limit})",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "files too long to read in one go:\n{}",
+        long.join("\n")
+    );
+}
+
 #[test]
 fn cargo_manifests_differ_only_in_the_name() {
     for (old, new) in stage_pairs() {

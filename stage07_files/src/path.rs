@@ -70,7 +70,21 @@ pub fn map<'a>(target: &[u8], room: &'a mut [u8]) -> Result<Mapped<'a>, Refusal>
         Some(end) => &target[..end],
         None => target,
     };
-    // First decode the whole path into `room`...
+    let len = decode(raw, room)?;
+    let slash = len > 0 && room[len - 1] == b'/';
+    let path_len = check_segments(&mut room[..len])?;
+    // Room for the NUL the kernel wants after a path.
+    if len >= room.len() {
+        return Err(Refusal::TooLong);
+    }
+    Ok(Mapped {
+        path: &room[..path_len],
+        slash,
+    })
+}
+
+/// First, decodes the whole path into `room`; returns its length.
+fn decode(raw: &[u8], room: &mut [u8]) -> Result<usize, Refusal> {
     let mut len = 0;
     let mut i = 0;
     while i < raw.len() {
@@ -95,40 +109,38 @@ pub fn map<'a>(target: &[u8], room: &'a mut [u8]) -> Result<Mapped<'a>, Refusal>
         *room.get_mut(len).ok_or(Refusal::TooLong)? = byte;
         len += 1;
     }
-    let slash = len > 0 && room[len - 1] == b'/';
-    // ...then check its segments, split at every `/`, decoded or not (a
-    // `%2F` must not hide a `..` from the check), and close up the gaps
-    // that empty segments (`//`, the leading `/`) leave. The write
-    // position never passes the read position, so one buffer will do.
+    Ok(len)
+}
+
+/// Then checks the decoded path's segments, split at every `/`, decoded or
+/// not (a `%2F` must not hide a `..` from the check), and closes up the
+/// gaps that empty segments (`//`, the leading `/`) leave; returns the
+/// length of what is left. The write position never passes the read
+/// position, so one buffer will do.
+fn check_segments(path: &mut [u8]) -> Result<usize, Refusal> {
+    let len = path.len();
     let (mut read, mut write) = (0, 0);
     while read < len {
-        let end = room[read..len]
+        let end = path[read..]
             .iter()
             .position(|&b| b == b'/')
             .map_or(len, |at| read + at);
-        match &room[read..end] {
+        match &path[read..end] {
             b"" => {}
             b".." => return Err(Refusal::DotDot),
             [b'.', ..] => return Err(Refusal::Hidden),
             _ => {
                 if write > 0 {
-                    room[write] = b'/';
+                    path[write] = b'/';
                     write += 1;
                 }
-                room.copy_within(read..end, write);
+                path.copy_within(read..end, write);
                 write += end - read;
             }
         }
         read = end + 1;
     }
-    // Room for the NUL the kernel wants after a path.
-    if len >= room.len() {
-        return Err(Refusal::TooLong);
-    }
-    Ok(Mapped {
-        path: &room[..write],
-        slash,
-    })
+    Ok(write)
 }
 
 /// The value of one hex digit, either case.
