@@ -8,7 +8,7 @@
 //! which treats the year as starting on March 1 so that the leap day falls
 //! at its end.
 
-use crate::num::parse_decimal;
+use crate::num::{decimal, parse_decimal};
 
 const DAYS: [&[u8; 3]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
 const MONTHS: [&[u8; 3]; 12] = [
@@ -79,12 +79,16 @@ pub fn http_date(seconds: i64) -> [u8; HTTP_DATE_LEN] {
     out
 }
 
-/// Writes `value` in decimal into all of `out`, with leading zeros.
-fn put_digits(out: &mut [u8], mut value: i64) {
-    for slot in out.iter_mut().rev() {
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
+/// Writes `value` in decimal into all of `out`, with leading zeros, using
+/// the program's one decimal formatter. It always fits: `http_date`
+/// clamps the date to years 0 to 9999, so no field is negative or longer
+/// than its place.
+fn put_digits(out: &mut [u8], value: i64) {
+    let digits = decimal(value as u64);
+    let digits = digits.as_bytes();
+    let zeros = out.len() - digits.len();
+    out[..zeros].fill(b'0');
+    out[zeros..].copy_from_slice(digits);
 }
 // ANCHOR_END: format
 
