@@ -132,7 +132,10 @@ pub const DT_REG: u8 = 8;
 /// Calls `each` with the name and type of every entry of the directory
 /// `dir`, `.` and `..` included, in the order the file system keeps them.
 pub fn read_dir(dir: Dir, each: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno> {
-    /// `d_reclen`, the length of a record, is a u16 at 16 on every target.
+    /// `d_reclen`, the length of a record, is a u16 at 16 on every target,
+    /// after two 8-byte fields (xnu bsd/sys/dirent.h, `struct direntry`:
+    /// d_ino, d_seekoff; Linux include/linux/dirent.h, `linux_dirent64`:
+    /// d_ino, d_off).
     const D_RECLEN: usize = 16;
     let mut buf = [0u8; 4096];
     loop {
