@@ -20,6 +20,7 @@
 //! `WORKBOOK_TARGET=aarch64-unknown-linux-gnu WORKBOOK_RUNNER=qemu-aarch64 cargo test`
 
 pub mod diff;
+pub mod generated;
 pub mod scenarios;
 pub mod source;
 pub mod strict;
