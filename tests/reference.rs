@@ -22,29 +22,25 @@ fn reference_dir() -> PathBuf {
     workspace_root().join("book/src/reference")
 }
 
-/// A target's title in the tables, the register its call number goes in,
-/// and its files in src/sys: the file with its `nr` module and entry point
-/// last, after the file it shares with another target, if any.
+/// A target's title in the tables and its files in src/sys: the file with
+/// its `nr` module and entry point last, after the file it shares with
+/// another target, if any.
 struct Target {
     title: &'static str,
-    register: &'static str,
     files: &'static [&'static str],
 }
 
 const TARGETS: [Target; 3] = [
     Target {
         title: "macOS arm64",
-        register: "x16",
         files: &["darwin_aarch64.rs"],
     },
     Target {
         title: "Linux x86_64",
-        register: "rax",
         files: &["linux.rs", "linux_x86_64.rs"],
     },
     Target {
         title: "Linux arm64",
-        register: "x8",
         files: &["linux.rs", "linux_aarch64.rs"],
     },
 ];
@@ -185,7 +181,7 @@ fn calls_by_stage() -> Vec<(String, [Vec<Call>; 3])> {
 }
 
 /// The table of every call any stage makes: its number on each target and
-/// the stages that make it.
+/// the stages that make it, in the order the stages add them.
 fn calls_table(by_stage: &[(String, [Vec<Call>; 3])]) -> String {
     // Row name -> (first stage index, per-target cell, stages).
     let mut rows: BTreeMap<String, (usize, [String; 3], Vec<&str>)> = BTreeMap::new();
@@ -211,15 +207,11 @@ fn calls_table(by_stage: &[(String, [Vec<Call>; 3])]) -> String {
 
     let mut out = String::from("| call |");
     for target in &TARGETS {
-        write!(out, " {} (`{}`) |", target.title, target.register).unwrap();
+        write!(out, " {} |", target.title).unwrap();
     }
-    for (stage, _) in by_stage {
-        write!(out, " {} |", short(stage)).unwrap();
-    }
-    out.push_str("\n|---|");
+    out.push_str(" stages |\n|---|");
     out.push_str(&"--:|".repeat(TARGETS.len()));
-    out.push_str(&":-:|".repeat(by_stage.len()));
-    out.push('\n');
+    out.push_str("---|\n");
     for (name, (_, numbers, present)) in ordered {
         write!(out, "| `{name}` |").unwrap();
         for number in numbers {
@@ -230,15 +222,7 @@ fn calls_table(by_stage: &[(String, [Vec<Call>; 3])]) -> String {
             };
             write!(out, " {number} |").unwrap();
         }
-        for (stage, _) in by_stage {
-            let mark = if present.contains(&stage.as_str()) {
-                "✓"
-            } else {
-                ""
-            };
-            write!(out, " {mark} |").unwrap();
-        }
-        out.push('\n');
+        writeln!(out, " {} |", stage_span(&present)).unwrap();
     }
     out
 }
@@ -928,7 +912,7 @@ fn fresh_tables() -> BTreeMap<String, String> {
         |what: &str| format!("<!-- generated from {what} by tests/reference.rs: {BLESS} -->\n\n");
     fresh.insert(
         "syscalls.md".to_owned(),
-        source("each stage's src/sys/*/nr") + &calls_table(&by_stage),
+        source("the nr modules in each stage's src/sys") + &calls_table(&by_stage),
     );
     for (t, name) in ["darwin_aarch64", "linux_x86_64", "linux_aarch64"]
         .iter()
@@ -936,7 +920,7 @@ fn fresh_tables() -> BTreeMap<String, String> {
     {
         fresh.insert(
             format!("prototypes-{name}.md"),
-            source(&format!("each stage's src/sys/{name}.rs, nr"))
+            source(&format!("the nr module of each stage's src/sys/{name}.rs"))
                 + &prototypes_table(&by_stage, t),
         );
     }
