@@ -871,8 +871,7 @@ fn modules_table(stage: &str) -> String {
         .iter()
         .map(|m| uses(m, &known, &reexports))
         .collect();
-    let mut out =
-        String::from("| module | file | what it is | uses | used by |\n|---|---|---|---|---|\n");
+    let mut out = String::new();
     for (module, used) in modules.iter().zip(&all_uses) {
         let users: BTreeSet<String> = modules
             .iter()
@@ -880,19 +879,20 @@ fn modules_table(stage: &str) -> String {
             .filter(|(other, u)| other.path != module.path && u.contains(&module.path))
             .map(|(other, _)| module_name(&other.path))
             .collect();
-        let list = |names: Vec<String>| {
-            names
+        let list = |names: Vec<String>| match names.is_empty() {
+            true => "nothing".to_owned(),
+            false => names
                 .iter()
                 .map(|n| format!("`{n}`"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
         };
         writeln!(
             out,
-            "| `{}` | `src/{}` | {} | {} | {} |",
+            "- **`{}`** (`src/{}`): {}\n  - uses {}\n  - used by {}",
             module_name(&module.path),
             module.file,
-            cell(&module.summary),
+            module.summary,
             list(used.iter().map(|p| module_name(p)).collect()),
             list(users.into_iter().collect()),
         )
@@ -1116,7 +1116,7 @@ fn the_tables_cover_the_final_server() {
     }
     for module in modules(&stage) {
         assert!(
-            tables["modules.md"].contains(&format!("| `src/{}` |", module.file)),
+            tables["modules.md"].contains(&format!("(`src/{}`)", module.file)),
             "{stage}: src/{} has no row in the module map",
             module.file
         );
