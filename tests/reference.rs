@@ -146,6 +146,9 @@ fn calls(text: &str, path: &str) -> Vec<Call> {
             note.push(doc.trim());
             continue;
         }
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
         let parsed = line.strip_prefix("pub const ").and_then(|rest| {
             let (declaration, prototype) = rest.split_once("; //")?;
             let (name, number) = declaration.split_once(": usize = ")?;
@@ -477,15 +480,23 @@ fn constants_table(stage: &str) -> String {
 struct Layout {
     fields: Vec<(String, String, usize)>, // name, type, offset
     size: usize,
+    align: usize,
 }
 
-/// The size (which is also the alignment) of a primitive type, or of an
-/// array of one, as (size, alignment).
-fn size_align(ty: &str) -> Option<(usize, usize)> {
+/// The size and alignment of a field's type on the three 64-bit targets:
+/// an integer, a pointer, an array of those, or a structure laid out
+/// before it in `earlier`.
+fn size_align(ty: &str, earlier: &[(String, Layout)]) -> Option<(usize, usize)> {
     if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        let (element, count) = inner.split_once(';')?;
-        let (size, align) = size_align(element.trim())?;
+        let (element, count) = inner.rsplit_once(';')?;
+        let (size, align) = size_align(element.trim(), earlier)?;
         return Some((size * count.trim().parse::<usize>().ok()?, align));
+    }
+    if ty.starts_with("*const ") || ty.starts_with("*mut ") {
+        return Some((8, 8));
+    }
+    if let Some((_, layout)) = earlier.iter().find(|(name, _)| name == ty) {
+        return Some((layout.size, layout.align));
     }
     let size = match ty {
         "u8" | "i8" => 1,
@@ -526,7 +537,7 @@ fn layouts(stage: &str, target: &Target) -> Vec<(String, Layout)> {
                     .trim_end_matches(',')
                     .split_once(": ")
                     .unwrap_or_else(|| panic!("{name}: `{field}` is not `name: type,`"));
-                let (size, field_align) = size_align(ty)
+                let (size, field_align) = size_align(ty, &found)
                     .unwrap_or_else(|| panic!("{name}.{field_name}: no layout known for `{ty}`"));
                 offset = offset.next_multiple_of(field_align);
                 fields.push((field_name.to_owned(), ty.to_owned(), offset));
@@ -534,7 +545,14 @@ fn layouts(stage: &str, target: &Target) -> Vec<(String, Layout)> {
                 align = align.max(field_align);
             }
             let size = offset.next_multiple_of(align);
-            found.push((name.to_owned(), Layout { fields, size }));
+            found.push((
+                name.to_owned(),
+                Layout {
+                    fields,
+                    size,
+                    align,
+                },
+            ));
         }
     }
     found
