@@ -15,53 +15,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use workbook_tests::generated;
 use workbook_tests::{diff, stages, workspace_root};
 
 /// The one command that rewrites every generated file of the book.
 const BLESS: &str = "WORKBOOK_BLESS=1 cargo test -p workbook-tests --test book";
 
-fn blessing() -> bool {
-    std::env::var_os("WORKBOOK_BLESS").is_some()
-}
-
 fn book_src() -> PathBuf {
     workspace_root().join("book/src")
-}
-
-/// Checks the generated files in `dir` (those ending in `extension`)
-/// against `fresh`, or rewrites them under WORKBOOK_BLESS. A file that
-/// nothing generates any more counts as stale too.
-fn check_generated(dir: &Path, extension: &str, fresh: &BTreeMap<String, String>, bless: &str) {
-    let committed: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter(|name| name.ends_with(extension))
-                .collect()
-        })
-        .unwrap_or_default();
-    if blessing() {
-        std::fs::create_dir_all(dir).expect("the folder can be created");
-        for name in committed.iter().filter(|n| !fresh.contains_key(*n)) {
-            std::fs::remove_file(dir.join(name)).expect("a stale file can be removed");
-        }
-        for (name, text) in fresh {
-            std::fs::write(dir.join(name), text).expect("the file can be written");
-        }
-        return;
-    }
-    let mut stale: Vec<String> = fresh
-        .iter()
-        .filter(|(name, text)| std::fs::read_to_string(dir.join(name)).ok().as_ref() != Some(text))
-        .map(|(name, _)| name.clone())
-        .collect();
-    stale.extend(committed.into_iter().filter(|n| !fresh.contains_key(n)));
-    assert!(
-        stale.is_empty(),
-        "stale or missing in {}: {}\nregenerate with: {bless}\n(then review and commit the result)",
-        dir.display(),
-        stale.join(", ")
-    );
 }
 
 /// Each stage and the one before it, by folder name: (stage01_exit,
@@ -84,7 +45,7 @@ fn stage_diffs_are_fresh() {
             (format!("{new}.diff"), text)
         })
         .collect();
-    check_generated(&diffs, ".diff", &fresh, BLESS);
+    generated::check(&diffs, ".diff", &fresh, BLESS);
     // The same diffs one file at a time, in a folder per stage, for the
     // chapters that show each section its own files: src/path.rs becomes
     // diffs/stage07_files/src-path.rs.diff.
@@ -93,7 +54,7 @@ fn stage_diffs_are_fresh() {
             .into_iter()
             .map(|(file, text)| (format!("{}.diff", file.replace('/', "-")), text))
             .collect();
-        check_generated(&diffs.join(&new), ".diff", &fresh, BLESS);
+        generated::check(&diffs.join(&new), ".diff", &fresh, BLESS);
     }
 }
 
@@ -693,7 +654,7 @@ fn listings_are_fresh() {
             shell(&objdump, &["-d", &binary]),
         );
     }
-    check_generated(&book_src().join("listings"), ".txt", &fresh, BLESS_LISTINGS);
+    generated::check(&book_src().join("listings"), ".txt", &fresh, BLESS_LISTINGS);
 }
 
 /// The LLVM version the cross tools use, from their one place for it.
