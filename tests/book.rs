@@ -7,6 +7,8 @@
 //! - every `{{#include file:anchor}}` in book/src names a file and an anchor
 //!   that exist, every anchor in a stage is included by some chapter, and
 //!   no code block in a chapter comes out empty;
+//! - every listing of a stage's file sits under a `File:` label naming
+//!   that file, and a few cases shown from a snapshot start at a case;
 //! - the README's and the introduction's run command name the latest stage;
 //! - the disassembly listings in book/src/listings match fresh release
 //!   builds. That test is ignored by default, since it needs the cross tools
@@ -534,6 +536,102 @@ fn every_anchor_is_included() {
         unused.is_empty(),
         "anchors no chapter includes (delete them, or include them):\n{}",
         unused.join("\n")
+    );
+}
+
+/// The file a listing shows, as its `File:` label names it: a stage's
+/// source (`stage07_files/src/path.rs`), or a per-file diff of one
+/// (`diffs/stage07_files/src-path.rs.diff` shows `stage07_files/src/path.rs`).
+/// `None` for what is named in the prose instead: snapshots, listings,
+/// whole-stage diffs.
+fn labelled_file(include: &Path) -> Option<String> {
+    let stages = stages();
+    let parts: Vec<String> = include
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let at = parts.iter().position(|p| stages.contains(p))?;
+    if at > 0 && parts[at - 1] == "diffs" {
+        let file = parts.get(at + 1)?.strip_suffix(".diff")?;
+        return Some(format!("{}/{}", parts[at], file.replace('-', "/")));
+    }
+    Some(parts[at..].join("/"))
+}
+
+/// A reader who sees `File: stage05_parse/src/http.rs` above a listing
+/// takes the listing for that file's, however many paragraphs ago the
+/// label was: every listing of a stage's file (or of its per-file diff)
+/// sits under a label naming that file, the nearest one above it.
+#[test]
+fn every_listing_sits_under_its_files_label() {
+    let mut wrong = Vec::new();
+    for (chapter, text) in chapters() {
+        let mut label: Option<String> = None;
+        for (number, line) in text.lines().enumerate() {
+            if let Some(rest) = line.strip_prefix("File: `") {
+                label = rest.split('`').next().map(str::to_owned);
+                continue;
+            }
+            for (link, include) in includes(&chapter, line) {
+                let Some(file) = labelled_file(&include.file) else {
+                    continue;
+                };
+                if label.as_deref() != Some(file.as_str()) {
+                    wrong.push(format!(
+                        "{}:{}: {{{{#include {link}}}}} shows {file}, under the label {:?}",
+                        chapter.display(),
+                        number + 1,
+                        label.as_deref().unwrap_or("(none)")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "listings under another file's label (add `File: `path`` above them):\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// A chapter that shows a few cases of a snapshot includes them by line
+/// numbers, which a re-recorded snapshot can shift: each such range must
+/// still start at a case (a `## ` heading, or the first line after insta's
+/// header) and must not end on the heading of the next one.
+#[test]
+fn snapshot_excerpts_start_at_a_case() {
+    let mut wrong = Vec::new();
+    for (chapter, text) in chapters() {
+        for (link, include) in includes(&chapter, &text) {
+            let Some((from, to)) = include.lines else {
+                continue;
+            };
+            if include.file.extension().is_none_or(|e| e != "snap") {
+                continue;
+            }
+            let lines: Vec<String> = std::fs::read_to_string(&include.file)
+                .map(|t| t.lines().map(str::to_owned).collect())
+                .unwrap_or_default();
+            let line = |n: usize| lines.get(n.wrapping_sub(1)).map_or("", String::as_str);
+            let after_header = from > 2 && line(from - 1) == "---";
+            if !(line(from).starts_with("## ") || after_header) {
+                wrong.push(format!(
+                    "{}: {link} starts inside a case",
+                    chapter.display()
+                ));
+            }
+            if to.is_some_and(|to| to > from && line(to).starts_with("## ")) {
+                wrong.push(format!(
+                    "{}: {link} ends on the next case's heading",
+                    chapter.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "snapshot excerpts out of step:\n{}",
+        wrong.join("\n")
     );
 }
 
