@@ -1,0 +1,300 @@
+//! The exercises' solutions (book/patches/exercises), each applied to a
+//! scratch copy of the workspace, built, and run through the checks its
+//! exercise asks for. What a page of exercises shows a learner is the run
+//! of the test, kept in book/src/exercises/NAME.txt (rewritten under
+//! `WORKBOOK_BLESS`, checked otherwise).
+//!
+//! Every test names its patch (`"NAME"`); the last tests of
+//! this file check that every patch has a test and a page, and that every
+//! chapter has its exercises.
+
+use std::path::PathBuf;
+use workbook_tests::patched::{self, Patch};
+use workbook_tests::{
+    run, stage, stage_with_closed, to_completion, transcript, with_binaries, workspace_root,
+};
+
+/// The solution `name`, built: the folder of its binary, or `None` when
+/// this test run does not run patched stages.
+fn solution(name: &str) -> Option<PathBuf> {
+    if patched::skipped(name) {
+        return None;
+    }
+    Some(Patch::exercise(name).build().binaries())
+}
+
+/// What the exercise's page shows: `text`, checked against the file.
+fn shown(name: &str, text: &str) {
+    patched::book_output(&format!("exercises/{name}.txt"), text);
+}
+
+/// Runs `stage_name` once for each list of arguments, with an empty
+/// standard input, each run shown as [`session`] shows it.
+fn runs(stage_name: &str, arg_lists: &[&[&str]]) -> String {
+    let mut text = String::new();
+    for args in arg_lists {
+        let out = run(stage_name).args(*args).output().unwrap();
+        text += &session(&command_line(stage_name, args), &out);
+    }
+    text
+}
+
+/// A command as typed in a shell: an argument that is empty or holds a
+/// space is quoted.
+fn command_line(program: &str, args: &[&str]) -> String {
+    let mut line = program.to_owned();
+    for arg in args {
+        if arg.is_empty() || arg.contains(' ') {
+            line += &format!(" '{arg}'");
+        } else {
+            line += &format!(" {arg}");
+        }
+    }
+    line
+}
+
+/// A run as the page shows it: the command line, then its transcript.
+fn session(command_line: &str, out: &std::process::Output) -> String {
+    format!("$ {command_line}\n{}\n", transcript(out))
+}
+
+// Chapter 1
+
+#[test]
+fn ch01_exit_with_argc() {
+    let Some(bin) = solution("ch01-exit-with-argc") else {
+        return;
+    };
+    let report = with_binaries(&bin, || {
+        runs("stage01_exit", &[&[], &["one"], &["a", "b", "c"]])
+    });
+    assert!(report.contains("exit status: 3\n"), "{report}");
+    shown("ch01-exit-with-argc", &report);
+}
+
+#[test]
+fn ch01_status_at_build_time() {
+    if patched::skipped("ch01_status_at_build_time") {
+        return;
+    }
+    let patch = Patch::exercise("ch01-status-at-build-time");
+    let mut text = String::new();
+    for status in [None, Some("7"), Some("255")] {
+        let build = match status {
+            None => patch.build(),
+            Some(value) => patch.build().env("EXIT_STATUS", value),
+        };
+        let bin = build.binaries();
+        let setting = status.map_or(String::new(), |v| format!("EXIT_STATUS={v} "));
+        text += &format!("$ {setting}cargo build -q -p stage01_exit\n");
+        text += &with_binaries(&bin, || runs("stage01_exit", &[&[]]));
+    }
+    let refused = patch.build().env("EXIT_STATUS", "300").run();
+    let stderr = refused.expect_err("a status above 255 must stop the build");
+    let error = stderr
+        .lines()
+        .find(|line| line.starts_with("error"))
+        .expect("an error line");
+    assert_eq!(
+        error,
+        "error[E0080]: evaluation panicked: EXIT_STATUS is above 255"
+    );
+    text += &format!("$ EXIT_STATUS=300 cargo build -q -p stage01_exit\n{error}\n");
+    assert!(text.contains("exit status: 7\n") && text.contains("exit status: 42\n"));
+    shown("ch01-status-at-build-time", &text);
+}
+
+#[test]
+fn ch01_exit_with_pid() {
+    let Some(bin) = solution("ch01-exit-with-pid") else {
+        return;
+    };
+    with_binaries(&bin, || {
+        for _ in 0..3 {
+            let child = workbook_tests::stage("stage01_exit").spawn().unwrap();
+            let pid = child.id();
+            let status = child.wait_with_output().unwrap().status;
+            assert_eq!(status.code(), Some((pid & 0xff) as i32), "pid {pid}");
+        }
+    });
+    // The page shows the shell's view: `$!` is the pid of the last
+    // program started in the background. The numbers change from run to
+    // run; the test checks that they are equal, then hides them.
+    let script = r#"$0 & wait $!; echo "exit status: $?, pid % 256: $(($! % 256))""#;
+    let out = std::process::Command::new("sh")
+        .args(["-c", script])
+        .arg(bin.join("stage01_exit"))
+        .output()
+        .unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    let numbers: Vec<&str> = line
+        .trim_end()
+        .split(", ")
+        .map(|part| part.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{line}");
+    assert_eq!(numbers[0], numbers[1], "{line}");
+    shown(
+        "ch01-exit-with-pid",
+        &format!(
+            "$ target/debug/stage01_exit & wait $!; echo \"exit status: $?, pid % 256: $(($! % 256))\"\n{}",
+            line.replace(numbers[0], "[N]")
+        ),
+    );
+}
+
+#[test]
+fn ch01_status_wraps() {
+    let Some(bin) = solution("ch01-status-wraps") else {
+        return;
+    };
+    let report = with_binaries(&bin, || runs("stage01_exit", &[&[]]));
+    assert!(
+        report.starts_with("$ stage01_exit\nexit status: 42\n"),
+        "{report}"
+    );
+    shown("ch01-status-wraps", &report);
+}
+
+// Chapter 2
+
+#[test]
+fn ch02_argv0_first() {
+    use std::os::unix::process::CommandExt;
+    let Some(bin) = solution("ch02-argv0-first") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        // What a shell passes as argv[0] for a program found on its PATH.
+        for args in [&["hello", "world"][..], &[]] {
+            let mut command = stage("stage02_write");
+            command.arg0("stage02_write").args(args);
+            let out = to_completion(command).output().unwrap();
+            text += &session(&command_line("stage02_write", args), &out);
+        }
+        let out = to_completion(stage("stage02_write"))
+            .arg("hi")
+            .output()
+            .unwrap();
+        let path = bin.join("stage02_write");
+        let expected = format!("{} hi\n", path.display());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    });
+    assert!(
+        text.contains("--- stdout\nstage02_write hello world\n"),
+        "{text}"
+    );
+    assert!(text.contains("--- stdout\nstage02_write\n"), "{text}");
+    shown("ch02-argv0-first", &text);
+}
+
+#[test]
+fn ch02_one_per_line() {
+    let Some(bin) = solution("ch02-one-per-line") else {
+        return;
+    };
+    let report = with_binaries(&bin, || runs("stage02_write", &[&["a", "b  c", "", "d"]]));
+    assert!(
+        report.contains("--- stdout\na\nb  c\n\nd\n--- stderr"),
+        "{report}"
+    );
+    shown("ch02-one-per-line", &report);
+}
+
+#[test]
+fn ch02_stderr() {
+    let Some(bin) = solution("ch02-stderr") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let mut text = runs("stage02_write", &[&["hello", "world"]]);
+        for (fd, shell) in [(1, ">&-"), (2, "2>&-")] {
+            let out = to_completion(stage_with_closed("stage02_write", fd, &["hi"]))
+                .output()
+                .unwrap();
+            text += &session(&format!("stage02_write hi {shell}"), &out);
+        }
+        text
+    });
+    assert!(
+        text.contains("--- stdout\n--- stderr\nhello world\n"),
+        "{text}"
+    );
+    assert!(text.contains("hi >&-\nexit status: 0\n"), "{text}");
+    assert!(text.contains("hi 2>&-\nexit status: 1\n"), "{text}");
+    shown("ch02-stderr", &text);
+}
+
+#[test]
+fn ch02_numbered() {
+    let Some(bin) = solution("ch02-numbered") else {
+        return;
+    };
+    let many: Vec<String> = (b'a'..=b'k').map(|c| (c as char).to_string()).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let report = with_binaries(&bin, || {
+        runs("stage02_write", &[&["hello", "big world", ""], &many])
+    });
+    assert!(
+        report.contains("argv[2] = big world\nargv[3] = \n"),
+        "{report}"
+    );
+    assert!(report.contains("argv[10] = j\nargv[11] = k\n"), "{report}");
+    shown("ch02-numbered", &report);
+}
+
+// The inventory
+
+/// Every patch of `kind` is named (`"NAME"`) by a test in `test_file`, and
+/// included by a page of the book.
+fn every_patch_is_tested_and_shown(kind: &str, test_file: &str) {
+    let tests = std::fs::read_to_string(workspace_root().join("tests").join(test_file)).unwrap();
+    let pages: String = std::fs::read_dir(workspace_root().join("book/src"))
+        .unwrap()
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+        .collect();
+    let mut missing = Vec::new();
+    for name in patched::names(kind) {
+        if !tests.contains(&format!("\"{name}\"")) {
+            missing.push(format!("{name}: no test in tests/{test_file} names it"));
+        }
+        let include = format!("{{{{#include ../patches/{kind}/{name}.patch}}}}");
+        if !pages.contains(&include) {
+            missing.push(format!("{name}: no page of book/src has {include}"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn every_solution_is_tested_and_shown() {
+    every_patch_is_tested_and_shown(patched::EXERCISES, "exercises.rs");
+}
+
+#[test]
+fn every_chapter_has_at_least_three_exercises() {
+    let names = patched::names(patched::EXERCISES);
+    for chapter in 1..=5 {
+        let prefix = format!("ch{chapter:02}-");
+        let count = names.iter().filter(|n| n.starts_with(&prefix)).count();
+        assert!(count >= 3, "chapter {chapter} has {count} exercises");
+    }
+}
+
+/// Every output file of the pages belongs to a patch that still exists.
+#[test]
+fn no_stale_outputs() {
+    for kind in [patched::EXERCISES, patched::BREAKS] {
+        let names = patched::names(kind);
+        let dir = workspace_root().join("book/src").join(kind);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten() {
+            let file = entry.unwrap().file_name().into_string().unwrap();
+            let name = file.strip_suffix(".txt").unwrap_or(&file);
+            assert!(
+                names.iter().any(|n| n == name),
+                "book/src/{kind}/{file} has no patch"
+            );
+        }
+    }
+}
