@@ -7,7 +7,10 @@
 
 use std::path::PathBuf;
 use workbook_tests::patched::{self, Patch};
-use workbook_tests::workspace_root;
+use workbook_tests::{
+    Server, exchange, get_request, run, stage_with_closed, to_completion, transcript,
+    with_binaries, workspace_root,
+};
 
 /// What the break's page shows: `text`, checked against the file.
 fn shown(name: &str, text: &str) {
@@ -16,7 +19,6 @@ fn shown(name: &str, text: &str) {
 
 /// The break `name`, built: the folder of its binary, or `None` when this
 /// test run does not run patched stages.
-#[allow(dead_code)]
 fn broken(name: &str) -> Option<PathBuf> {
     if patched::skipped(name) {
         return None;
@@ -113,6 +115,85 @@ fn ch02_no_eh_personality() {
         "{text}"
     );
     shown("ch02-no-eh-personality", &text);
+}
+
+// Chapter 3
+
+/// `command`'s run as the page shows it, after `$ command_line`.
+fn session(command_line: &str, out: &std::process::Output) -> String {
+    format!("$ {command_line}\n{}\n", transcript(out))
+}
+
+#[test]
+fn ch03_no_fill_stage03() {
+    let Some(bin) = broken("ch03-no-fill-stage03") else {
+        return;
+    };
+    let out = with_binaries(&bin, || {
+        to_completion(stage_with_closed("stage03_socket", 0, &["0"]))
+            .output()
+            .unwrap()
+    });
+    let text = patched::redact_ports(&session("stage03_socket 0 <&-", &out));
+    assert!(
+        text.contains("error: read standard input: socket is not connected (ENOTCONN"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    shown("ch03-no-fill-stage03", &text);
+}
+
+#[test]
+fn ch03_no_fill_stage04() {
+    let Some(bin) = broken("ch03-no-fill-stage04") else {
+        return;
+    };
+    // As in a shell, which reports a death by signal N as status 128 + N.
+    let out = std::process::Command::new("sh")
+        .args(["-c", r#""$0" 0 >&- </dev/null; echo "exit status: $?""#])
+        .arg(bin.join("stage04_accept"))
+        .output()
+        .unwrap();
+    let shown_out = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        shown_out,
+        "exit status: 141\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    shown(
+        "ch03-no-fill-stage04",
+        &format!("$ stage04_accept 0 >&-; echo \"exit status: $?\"\n{shown_out}"),
+    );
+}
+
+#[test]
+fn ch03_no_reuseaddr() {
+    let Some(bin) = broken("ch03-no-reuseaddr") else {
+        return;
+    };
+    // Serve one request, stop, and start again at once on the same port:
+    // the connection the server closed is in TIME_WAIT on that port.
+    let restart = || {
+        let server = Server::start("stage04_accept", &["0"]);
+        let port = server.port;
+        let answer = exchange(port, &get_request("/"));
+        assert!(answer.starts_with(b"HTTP/1.1 200 OK"));
+        server.stop_cleanly();
+        let port = port.to_string();
+        let out = run("stage04_accept").arg(&port).output().unwrap();
+        (out, port)
+    };
+    let (out, port) = with_binaries(&bin, restart);
+    let text = session(&format!("stage04_accept {port}"), &out).replace(&port, "PORT");
+    assert!(
+        text.contains("error: bind 127.0.0.1:PORT: address in use (EADDRINUSE"),
+        "{text}"
+    );
+    // The real stage, through the same steps, starts again.
+    let (real, _) = restart();
+    assert!(real.status.success(), "{}", transcript(&real));
+    shown("ch03-no-reuseaddr", &text);
 }
 
 // The inventory

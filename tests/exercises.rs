@@ -244,6 +244,151 @@ fn ch02_numbered() {
     shown("ch02-numbered", &report);
 }
 
+// Chapter 3
+
+/// `stage_name` started with `args`, its standard input and output piped,
+/// after its first `lines` lines of output. Closing its input stops it.
+fn started(stage_name: &str, args: &[&str], lines: usize) -> (std::process::Child, Vec<String>) {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let mut child = stage(stage_name)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut read = Vec::new();
+    for _ in 0..lines {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        read.push(line.trim_end().to_owned());
+    }
+    (child, read)
+}
+
+/// The port at the end of a first line such as `listening on http://0.0.0.0:8080`.
+fn port_of(line: &str) -> u16 {
+    line.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+/// Whether a client can connect to `ip`:`port`, as the page says it.
+fn connects(ip: &str, port: u16) -> String {
+    match std::net::TcpStream::connect((ip, port)) {
+        Ok(_) => format!("client: connect to {ip}:[PORT]: connected"),
+        Err(e) => format!("client: connect to {ip}:[PORT]: {}", e.kind()),
+    }
+}
+
+#[test]
+fn ch03_name_eisdir() {
+    let Some(bin) = solution("ch03-name-eisdir") else {
+        return;
+    };
+    let out = with_binaries(&bin, || {
+        stage("stage03_socket")
+            .arg("0")
+            .stdin(std::fs::File::open("/").unwrap())
+            .output()
+            .unwrap()
+    });
+    let text = patched::redact_ports(&session("stage03_socket 0 < /", &out));
+    assert!(
+        text.contains("error: read standard input: is a directory (EISDIR, errno 21)"),
+        "{text}"
+    );
+    shown("ch03-name-eisdir", &text);
+}
+
+#[test]
+fn ch03_bind_any_address() {
+    let Some(bin) = solution("ch03-bind-any-address") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let (child, lines) = started("stage03_socket", &["--any", "0"], 1);
+        let port = port_of(&lines[0]);
+        assert!(
+            lines[0].starts_with("listening on http://0.0.0.0:"),
+            "{lines:?}"
+        );
+        text += &format!("$ stage03_socket --any 0\n{}\n", lines[0]);
+        text += &connects("127.0.0.1", port);
+        text.push('\n');
+        // All of 127.0.0.0/8 is this machine on Linux; 127.0.0.1 alone
+        // would refuse 127.0.0.2.
+        if cfg!(target_os = "linux") {
+            let line = connects("127.0.0.2", port);
+            assert!(line.ends_with(": connected"), "{line}");
+            text += &line;
+            text.push('\n');
+        }
+        drop(child.stdin);
+        if cfg!(target_os = "linux") {
+            let (child, lines) = started("stage03_socket", &["0"], 1);
+            let line = connects("127.0.0.2", port_of(&lines[0]));
+            assert!(line.ends_with(": connection refused"), "{line}");
+            text += &format!("$ stage03_socket 0\n{}\n{line}\n", lines[0]);
+            drop(child.stdin);
+        }
+        text += &runs("stage03_socket", &[&["--any", "80", "81"]]);
+    });
+    shown("ch03-bind-any-address", &patched::redact_ports(&text));
+}
+
+#[test]
+fn ch03_refuse_privileged_ports() {
+    let Some(bin) = solution("ch03-refuse-privileged-ports") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        runs("stage03_socket", &[&["80"], &["1023"], &["0"]])
+    });
+    assert!(text.contains("error: port 80 is privileged"), "{text}");
+    assert!(
+        text.contains("$ stage03_socket 0\nexit status: 0\n"),
+        "{text}"
+    );
+    shown(
+        "ch03-refuse-privileged-ports",
+        &patched::redact_ports(&text),
+    );
+}
+
+#[test]
+fn ch03_two_ports() {
+    let Some(bin) = solution("ch03-two-ports") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let (mut child, lines) = started("stage03_socket", &["0", "0"], 2);
+        let (first, second) = (port_of(&lines[0]), port_of(&lines[1]));
+        assert_ne!(first, second);
+        text += &format!("$ stage03_socket 0 0\n{}\n{}\n", lines[0], lines[1]);
+        for port in [first, second] {
+            let line = connects("127.0.0.1", port);
+            assert!(line.ends_with(": connected"), "{line}");
+        }
+        text += "client: both ports connect\n";
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+        // A port that was free a moment ago, twice.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+            .to_string();
+        text += &runs("stage03_socket", &[&[&port, &port], &["0", "x"]])
+            .replace(&format!(" {port} {port}"), " PORT PORT");
+    });
+    assert!(text.contains("address in use (EADDRINUSE"), "{text}");
+    shown("ch03-two-ports", &patched::redact_ports(&text));
+}
+
 // The inventory
 
 /// Every patch of `kind` is named (`"NAME"`) by a test in `test_file`, and
