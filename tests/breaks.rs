@@ -196,6 +196,130 @@ fn ch03_no_reuseaddr() {
     shown("ch03-no-reuseaddr", &text);
 }
 
+// Chapter 4
+
+/// Linux only: the process table is read in /proc.
+#[test]
+#[cfg(target_os = "linux")]
+fn ch04_no_reaping() {
+    use workbook_tests::proc;
+    let Some(bin) = broken("ch04-no-reaping") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage04_accept", &["0"]);
+        let supervisor = server.pid();
+        assert!(workbook_tests::eventually(|| proc::children(supervisor)
+            .len()
+            == 17));
+        // The first child is the watcher; the next two are workers.
+        let children = proc::children(supervisor);
+        let victims = [children[1].pid, children[2].pid];
+        for pid in victims {
+            let pid = pid.to_string();
+            let status = std::process::Command::new("kill")
+                .args(["-KILL", &pid])
+                .status();
+            assert!(status.unwrap().success());
+        }
+        assert!(workbook_tests::eventually(|| {
+            victims
+                .iter()
+                .all(|&pid| proc::process(pid).is_some_and(|p| p.state == 'Z'))
+        }));
+        let children = proc::children(supervisor);
+        assert_eq!(children.len(), 17, "nobody replaced them");
+        text += "$ kill -9 WORKER1 WORKER2\n";
+        text += "(the first three children of the supervisor, read in /proc, \
+                 in the columns of ps -o pid,ppid,stat --ppid SUPERVISOR)\n";
+        text += "PID PPID STAT\n";
+        for child in &children[..3] {
+            let name = match child.pid {
+                pid if pid == victims[0] => "WORKER1",
+                pid if pid == victims[1] => "WORKER2",
+                _ => "WATCHER",
+            };
+            text += &format!("{name} SUPERVISOR {}\n", child.state);
+        }
+        let zombies = children.iter().filter(|c| c.state == 'Z').count();
+        text += &format!("({} children, {zombies} of them zombies)\n", children.len());
+        assert_eq!(server.stop().status.code(), Some(0));
+    });
+    shown("ch04-no-reaping", &text);
+}
+
+#[test]
+fn ch04_no_sigpipe() {
+    let Some(bin) = broken("ch04-no-sigpipe") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage04_accept", &["0"]);
+        // 20 clients that connect, send nothing, and reset the connection:
+        // each worker's read fails with ECONNRESET, its write raises SIGPIPE.
+        for _ in 0..20 {
+            let stream = workbook_tests::connect(server.port);
+            workbook_tests::reset_on_close(&stream);
+        }
+        let mut deaths = Vec::new();
+        while deaths.len() < 20 {
+            let line = server.next_line().expect("a log line");
+            if line.contains(" killed by signal ") {
+                deaths.push(workbook_tests::redact(&line));
+            }
+        }
+        assert!(
+            deaths
+                .iter()
+                .all(|line| line.ends_with("killed by signal 13, starting another"))
+        );
+        text += &format!("{}\n", patched::redact_ports(&server.first_line));
+        for line in &deaths[..3] {
+            text += &format!("{line}\n");
+        }
+        text += "... (20 such lines, one per client)\n";
+        server.stop();
+    });
+    shown("ch04-no-sigpipe", &text);
+}
+
+#[test]
+fn ch04_one_worker() {
+    use std::io::{Read, Write};
+    let Some(bin) = broken("ch04-one-worker") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage04_accept", &["0"]);
+        let silent = workbook_tests::connect(server.port);
+        text += "client 1: connects and sends nothing\n";
+        let mut waiting = workbook_tests::connect(server.port);
+        waiting.write_all(&get_request("/")).unwrap();
+        waiting
+            .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        let err = waiting
+            .read(&mut byte)
+            .expect_err("no answer while the worker is held");
+        assert!(matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ));
+        text += "client 2: sends GET /, and has no answer after 1 second\n";
+        drop(silent);
+        waiting.set_read_timeout(None).unwrap();
+        let answer = workbook_tests::answer(waiting);
+        assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        text += "client 1: closes\nclient 2: HTTP/1.1 200 OK\n";
+        server.stop();
+    });
+    shown("ch04-one-worker", &text);
+}
+
 // The inventory
 
 /// Every break is named (`"NAME"`) by a test here and included by a page.

@@ -11,7 +11,8 @@
 use std::path::PathBuf;
 use workbook_tests::patched::{self, Patch};
 use workbook_tests::{
-    run, stage, stage_with_closed, to_completion, transcript, with_binaries, workspace_root,
+    Server, exchange, get_request, run, stage, stage_with_closed, to_completion, transcript,
+    with_binaries, workspace_root,
 };
 
 /// The solution `name`, built: the folder of its binary, or `None` when
@@ -387,6 +388,159 @@ fn ch03_two_ports() {
     });
     assert!(text.contains("address in use (EADDRINUSE"), "{text}");
     shown("ch03-two-ports", &patched::redact_ports(&text));
+}
+
+// Chapter 4
+
+/// The log lines a server writes next, `count` of them.
+fn log_lines(server: &Server, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|_| server.next_line().expect("a log line"))
+        .collect()
+}
+
+#[test]
+fn ch04_pool_size_argument() {
+    let Some(bin) = solution("ch04-pool-size-argument") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage04_accept", &["0", "3"]);
+        text += &format!("$ stage04_accept 0 3\n{}\n", server.first_line);
+        #[cfg(target_os = "linux")]
+        {
+            // Three workers and the watcher.
+            let pool = workbook_tests::proc::Pool::of(server.pid(), 4);
+            text += &format!(
+                "(in /proc: {} children of the supervisor, 3 workers and the watcher)\n",
+                pool.before.len()
+            );
+        }
+        for _ in 0..10 {
+            let answer = exchange(server.port, &get_request("/"));
+            assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        }
+        let lines = server.stop_cleanly();
+        let pids: std::collections::BTreeSet<&str> = lines
+            .iter()
+            .filter_map(|line| line.split(' ').nth(1))
+            .collect();
+        assert!(pids.len() <= 3, "more than 3 workers served: {lines:?}");
+        text += &runs("stage04_accept", &[&["0", "0"], &["0", "65"]]);
+    });
+    shown("ch04-pool-size-argument", &patched::redact_ports(&text));
+}
+
+#[test]
+fn ch04_count_connections() {
+    let Some(bin) = solution("ch04-count-connections") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage04_accept", &["0"]);
+        for _ in 0..40 {
+            exchange(server.port, &get_request("/"));
+        }
+        let lines = log_lines(&server, 40);
+        server.stop_cleanly();
+        // Each worker's numbers: 1, 2, 3... in the order of its lines.
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for line in &lines {
+            let (head, number) = line.rsplit_once(' ').unwrap();
+            let pid = head.split(' ').nth(1).unwrap().to_owned();
+            let count = counts.entry(pid).or_default();
+            *count += 1;
+            assert_eq!(number, count.to_string(), "{lines:#?}");
+        }
+        assert_eq!(counts.values().sum::<usize>(), 40);
+        let sample = workbook_tests::redact(&lines[0]);
+        let sample = sample.rsplit_once(' ').unwrap().0;
+        text += &format!(
+            "{}\n(40 connections: every worker's lines count 1, 2, 3... in order, \
+             and the counts add up to 40)\n",
+            patched::redact_ports(&format!("{sample} [N]"))
+        );
+    });
+    shown("ch04-count-connections", &text);
+}
+
+#[test]
+fn ch04_log_worker_start() {
+    let Some(bin) = solution("ch04-log-worker-start") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage04_accept", &["0"]);
+        let started = log_lines(&server, 16);
+        for line in &started {
+            assert!(
+                line.starts_with("worker ") && line.ends_with(" started"),
+                "{line}"
+            );
+        }
+        text += &format!(
+            "$ stage04_accept 0\n{}\n{} (16 lines)\n",
+            server.first_line,
+            workbook_tests::redact(&started[0])
+        );
+        let victim = started[3].split(' ').nth(1).unwrap();
+        let killed = std::process::Command::new("kill")
+            .args(["-KILL", victim])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let after = log_lines(&server, 2);
+        assert_eq!(
+            after[0],
+            format!("worker {victim} killed by signal 9, starting another")
+        );
+        assert!(after[1].ends_with(" started"), "{after:?}");
+        text += &format!(
+            "$ kill -9 [PID]\n{}\n{}\n",
+            workbook_tests::redact(&after[0]),
+            workbook_tests::redact(&after[1])
+        );
+        server.stop();
+    });
+    shown("ch04-log-worker-start", &patched::redact_ports(&text));
+}
+
+#[test]
+fn ch04_answer_with_pid() {
+    let Some(bin) = solution("ch04-answer-with-pid") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage04_accept", &["0"]);
+        let answer = String::from_utf8(exchange(server.port, &get_request("/"))).unwrap();
+        let log = server.next_line().unwrap();
+        server.stop_cleanly();
+        let pid = log.split(' ').nth(1).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert_eq!(body, format!("Hello from worker {pid}!\n"));
+        let length = format!("Content-Length: {}\r\n", body.len());
+        assert!(format!("{head}\r\n").contains(&length), "{answer}");
+        let answer = answer.replace(&format!("worker {pid}!"), "worker [PID]!");
+        text += &workbook_tests::shown(answer.as_bytes());
+        text += &format!(
+            "(Content-Length: {} counts the body with the real pid)\n",
+            body.len()
+        );
+    });
+    let digits_free: String = text
+        .lines()
+        .map(|line| match line.strip_prefix("(Content-Length: ") {
+            Some(_) => "(Content-Length counts the body, real pid and all)".to_owned(),
+            None if line.starts_with("Content-Length: ") => "Content-Length: [N]\\r\\n".to_owned(),
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    shown("ch04-answer-with-pid", &format!("{digits_free}\n"));
 }
 
 // The inventory
