@@ -320,6 +320,104 @@ fn ch04_one_worker() {
     shown("ch04-one-worker", &text);
 }
 
+// Chapter 5
+
+#[test]
+fn ch05_single_read() {
+    use std::io::Write;
+    let Some(bin) = broken("ch05-single-read") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage05_parse", &["0"]);
+        // The chapter's two-piece client: part of the head, a pause, the rest.
+        let mut stream = workbook_tests::connect(server.port);
+        stream.write_all(b"GET / HTTP/1.1\r\nHo").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let _ = stream.write_all(b"st: x\r\n\r\n");
+        let answer = workbook_tests::answer(stream);
+        let log = server.stop_cleanly();
+        format!(
+            "{}log: {}\n",
+            workbook_tests::shown(&answer),
+            workbook_tests::redact(&log[0])
+        )
+    });
+    assert!(text.starts_with("HTTP/1.1 400 Bad Request\\r\\n"), "{text}");
+    assert!(text.ends_with("\"-\" 400\n"), "{text}");
+    shown("ch05-single-read", &patched::redact_ports(&text));
+}
+
+/// Linux only: the patch shortens Linux's `Timeval`.
+#[test]
+#[cfg(target_os = "linux")]
+fn ch05_short_timeval() {
+    let Some(text) = build_errors("ch05-short-timeval", false) else {
+        return;
+    };
+    assert!(
+        text.contains("evaluation panicked: assertion failed: size_of::<Timeval>() == 16"),
+        "{text}"
+    );
+    shown("ch05-short-timeval", &text);
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn ch05_short_timeval_unchecked() {
+    let Some(bin) = broken("ch05-short-timeval-unchecked") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage05_parse", &["0"]);
+        let mut text = String::new();
+        for _ in 0..3 {
+            let answer = exchange(server.port, &get_request("/"));
+            assert!(answer.is_empty(), "{}", workbook_tests::shown(&answer));
+        }
+        text += "3 clients send GET /: each gets no byte of answer\n";
+        for line in server.stop_cleanly() {
+            text += &format!("log: {}\n", workbook_tests::redact(&line));
+        }
+        text
+    });
+    assert_eq!(text.matches("\"-\" -").count(), 3, "{text}");
+    shown(
+        "ch05-short-timeval-unchecked",
+        &patched::redact_ports(&text),
+    );
+}
+
+#[test]
+fn ch05_close_at_once() {
+    use std::io::{Read, Write};
+    let Some(bin) = broken("ch05-close-at-once") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage05_parse", &["0"]);
+        // The test ends_the_connection_cleanly_with_the_request_unread's
+        // first client: a 64 KiB head, then it reads the answer.
+        let filler = "a".repeat(64 * 1024);
+        let request = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Filler: {filler}\r\n\r\n");
+        let mut stream = workbook_tests::connect(server.port);
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let err = stream
+            .read_to_end(&mut answer)
+            .expect_err("the connection is reset");
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+        server.stop_cleanly();
+        format!(
+            "reading the answer: {err}, after {} bytes\n{}",
+            answer.len(),
+            workbook_tests::shown(&answer)
+        )
+    });
+    assert!(text.contains("HTTP/1.1 431"), "{text}");
+    shown("ch05-close-at-once", &text);
+}
+
 // The inventory
 
 /// Every break is named (`"NAME"`) by a test here and included by a page.

@@ -11,8 +11,8 @@
 use std::path::PathBuf;
 use workbook_tests::patched::{self, Patch};
 use workbook_tests::{
-    Server, exchange, get_request, run, stage, stage_with_closed, to_completion, transcript,
-    with_binaries, workspace_root,
+    Server, exchange, get_request, run, send_byte_by_byte, shown as shown_bytes, shown_request,
+    stage, stage_with_closed, to_completion, transcript, with_binaries, workspace_root,
 };
 
 /// The solution `name`, built: the folder of its binary, or `None` when
@@ -541,6 +541,168 @@ fn ch04_answer_with_pid() {
         .collect::<Vec<_>>()
         .join("\n");
     shown("ch04-answer-with-pid", &format!("{digits_free}\n"));
+}
+
+// Chapter 5
+
+/// Each request on a connection of its own, reported as the stage tests
+/// report a corpus: the request, `--`, the answer.
+fn answers(server: &Server, cases: &[(&str, &[u8])]) -> String {
+    let mut text = String::new();
+    for (name, request) in cases {
+        let answer = exchange(server.port, request);
+        text += &format!(
+            "## {name}\n{}--\n{}\n",
+            shown_request(request),
+            shown_bytes(&answer)
+        );
+    }
+    text
+}
+
+/// The status line of an answer.
+fn status_line(answer: &[u8]) -> String {
+    let line = answer.split(|&b| b == b'\r').next().unwrap_or_default();
+    String::from_utf8_lossy(line).into_owned()
+}
+
+#[test]
+fn ch05_bare_lf() {
+    let Some(bin) = solution("ch05-bare-lf") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage05_parse", &["0"]);
+        let mut text = answers(
+            &server,
+            &[
+                (
+                    "every line ended by a bare LF",
+                    b"GET /lf HTTP/1.1\nHost: x\nAccept: */*\n\n",
+                ),
+                ("CRLF and LF mixed", b"GET /mixed HTTP/1.1\r\nHost: x\n\r\n"),
+            ],
+        );
+        for (request, status) in [
+            (&b"GET /lf HTTP/1.1\nHost: x\n\n"[..], "HTTP/1.1 200 OK"),
+            (b"GET / HTTP/1.0\n\n", "HTTP/1.1 200 OK"),
+            (b"GET /\nHost: x\n\n", "HTTP/1.1 400 Bad Request"),
+            (
+                b"GET / HTTP/1.1\nHost: x\nNo colon\n\n",
+                "HTTP/1.1 400 Bad Request",
+            ),
+            (
+                b"GET / HTTP/1.1\rHost: x\r\n\r\n",
+                "HTTP/1.1 400 Bad Request",
+            ),
+            (
+                b"GET / HTTP/1.1\nHost: x\n \n\n",
+                "HTTP/1.1 400 Bad Request",
+            ),
+        ] {
+            let answer = exchange(server.port, request);
+            assert_eq!(status_line(&answer), status, "{}", shown_bytes(request));
+            // The same request, one byte at a time, gets the same answer.
+            assert_eq!(send_byte_by_byte(server.port, request), answer);
+            text += &format!("{}-- {status}\n", shown_request(request));
+        }
+        server.stop_cleanly();
+        text
+    });
+    assert!(text.contains("target: /lf\\n"), "{text}");
+    shown("ch05-bare-lf", &text);
+}
+
+#[test]
+fn ch05_refuse_transfer_encoding() {
+    let Some(bin) = solution("ch05-refuse-transfer-encoding") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage05_parse", &["0"]);
+        let text = answers(
+            &server,
+            &[(
+                "chunked content",
+                b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            )],
+        );
+        let both = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        assert_eq!(
+            status_line(&exchange(server.port, both)),
+            "HTTP/1.1 501 Not Implemented"
+        );
+        let log = server.stop_cleanly();
+        format!("{text}log: {}\n", workbook_tests::redact(&log[0]))
+    });
+    assert!(text.contains("HTTP/1.1 501 Not Implemented"), "{text}");
+    shown(
+        "ch05-refuse-transfer-encoding",
+        &patched::redact_ports(&text),
+    );
+}
+
+#[test]
+fn ch05_field_limit() {
+    let Some(bin) = solution("ch05-field-limit") else {
+        return;
+    };
+    let request = |fields: usize| {
+        let mut request = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
+        for i in 1..fields {
+            request += &format!("X-Field-{i}: {i}\r\n");
+        }
+        request + "\r\n"
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage05_parse", &["0"]);
+        let mut text = String::new();
+        for fields in [32, 33] {
+            let answer = exchange(server.port, request(fields).as_bytes());
+            text += &format!("{fields} fields -- {}\n", status_line(&answer));
+        }
+        server.stop_cleanly();
+        text
+    });
+    assert_eq!(
+        text,
+        "32 fields -- HTTP/1.1 200 OK\n33 fields -- HTTP/1.1 431 Request Header Fields Too Large\n"
+    );
+    shown("ch05-field-limit", &text);
+}
+
+#[test]
+fn ch05_head_without_body() {
+    let Some(bin) = solution("ch05-head-without-body") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage05_parse", &["0"]);
+        let text = answers(
+            &server,
+            &[
+                ("HEAD", b"HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n"),
+                ("the same as GET", b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"),
+                ("a HEAD refused", b"HEAD /hello HTTP/1.1\r\n\r\n"),
+            ],
+        );
+        server.stop_cleanly();
+        text
+    });
+    // Each HEAD answer ends with its head; each length is the body's a GET
+    // gets (the echo's first line says HEAD rather than GET: one byte more).
+    let heads: Vec<&str> = text.split("## ").skip(1).collect();
+    assert!(
+        heads[0].ends_with("Connection: close\\r\\n\n\\r\\n\n\n"),
+        "{text}"
+    );
+    assert!(heads[0].contains("Content-Length: 62\\r\\n"), "{text}");
+    assert!(heads[1].contains("Content-Length: 61\\r\\n"), "{text}");
+    assert!(
+        heads[2].ends_with("Connection: close\\r\\n\n\\r\\n\n\n"),
+        "{text}"
+    );
+    shown("ch05-head-without-body", &text);
 }
 
 // The inventory
