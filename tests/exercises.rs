@@ -733,6 +733,7 @@ fn every_solution_is_tested_and_shown() {
     every_patch_is_tested_and_shown(patched::EXERCISES, "exercises.rs");
 }
 
+/// Chapters 1 to 5 for now; 6 and 7 are to follow (issue 12).
 #[test]
 fn every_chapter_has_at_least_three_exercises() {
     let names = patched::names(patched::EXERCISES);
