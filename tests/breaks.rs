@@ -249,6 +249,49 @@ fn ch04_no_reaping() {
     shown("ch04-no-reaping", &text);
 }
 
+/// Linux only: the process table is read in /proc.
+#[test]
+#[cfg(target_os = "linux")]
+fn ch04_sigchld_ignored() {
+    use workbook_tests::proc;
+    let Some(bin) = broken("ch04-sigchld-ignored") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let mut server = Server::start("stage04_accept", &["0"]);
+        let supervisor = server.pid();
+        let count = || proc::children(supervisor).len();
+        assert!(workbook_tests::eventually(|| count() == 17));
+        let victim = proc::children(supervisor)[1].pid;
+        let status = std::process::Command::new("kill")
+            .args(["-KILL", &victim.to_string()])
+            .status();
+        assert!(status.unwrap().success());
+        // Gone at once, not even a zombie, and nobody starts another.
+        assert!(workbook_tests::eventually(
+            || proc::process(victim).is_none()
+        ));
+        assert_eq!(count(), 16);
+        text += "$ kill -9 WORKER\n";
+        text += &format!(
+            "(in /proc: the worker is gone, not left a zombie, and not replaced: {} children)\n",
+            count()
+        );
+        // Its input ends: the watcher exits, and the supervisor never knows.
+        server.close_stdin();
+        assert!(workbook_tests::eventually(|| count() == 15));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert_eq!(count(), 15, "the supervisor stopped its workers");
+        text += &format!(
+            "(standard input closed: the watcher is gone, and the server runs on: {} children)\n",
+            count()
+        );
+        // Dropping the server kills its process group.
+    });
+    shown("ch04-sigchld-ignored", &text);
+}
+
 #[test]
 fn ch04_no_sigpipe() {
     let Some(bin) = broken("ch04-no-sigpipe") else {

@@ -369,6 +369,12 @@ impl Server {
         self.lines.recv_timeout(PATIENCE).ok()
     }
 
+    /// Closes the server's standard input, the way it is asked to end,
+    /// without waiting: for a test of a server that does not end.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
+    }
+
     /// Closes the server's standard input and waits for it to exit.
     pub fn stop(mut self) -> Stopped {
         drop(self.child.stdin.take());
