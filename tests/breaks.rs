@@ -463,10 +463,25 @@ fn ch05_close_at_once() {
 
 // The inventory
 
-/// Every break is named (`"NAME"`) by a test here and included by a page.
+/// Every break is named (`"NAME"`) by a test here, or by the list of
+/// breaks that tools/exercises/cross-build runs on another target, and is
+/// included by a page.
 #[test]
 fn every_break_is_tested_and_shown() {
     let tests = std::fs::read_to_string(workspace_root().join("tests/breaks.rs")).unwrap();
+    let cross =
+        std::fs::read_to_string(workspace_root().join("tools/exercises/cross-build")).unwrap();
+    let listed = cross
+        .split_once("cross_breaks=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or("", |(list, _)| list);
+    let tests = format!(
+        "{tests}{}",
+        listed
+            .lines()
+            .map(|line| format!("\"{}\"", line.split(' ').next().unwrap_or("")))
+            .collect::<String>()
+    );
     let pages: String = std::fs::read_dir(workspace_root().join("book/src"))
         .unwrap()
         .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
