@@ -21,6 +21,7 @@
 
 pub mod diff;
 pub mod generated;
+pub mod patched;
 pub mod scenarios;
 pub mod source;
 pub mod strict;
@@ -36,8 +37,12 @@ pub fn workspace_root() -> &'static Path {
         .expect("tests/ sits inside the workspace")
 }
 
-/// The target the stages run on: `WORKBOOK_TARGET`, or this machine's.
+/// The target the stages run on: `WORKBOOK_TARGET`, or this machine's
+/// (always this machine's inside [`with_binaries`]).
 pub fn target() -> String {
+    if BINARIES_HERE.with_borrow(Option::is_some) {
+        return HOST_TARGET.to_owned();
+    }
     std::env::var("WORKBOOK_TARGET").unwrap_or_else(|_| HOST_TARGET.to_owned())
 }
 
@@ -52,10 +57,35 @@ const HOST_TARGET: &str = if cfg!(all(target_os = "linux", target_arch = "x86_64
     "unsupported"
 };
 
-/// The path of a stage's binary, built once per test process.
+/// The path of a stage's binary, built once per test process (or, inside
+/// [`with_binaries`], the one in that folder).
 pub fn stage_binary(stage: &str) -> PathBuf {
+    if let Some(dir) = BINARIES_HERE.with_borrow(Clone::clone) {
+        return dir.join(stage);
+    }
     static DIR: OnceLock<Binaries> = OnceLock::new();
     DIR.get_or_init(Binaries::locate).path(stage)
+}
+
+thread_local! {
+    /// The folder [`with_binaries`] set for this test's thread.
+    static BINARIES_HERE: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every stage helper ([`stage`], [`run`], [`Server`]...)
+/// taking its binaries from `dir`, host binaries run directly (no
+/// `WORKBOOK_RUNNER`): how the exercise tests run a patched stage
+/// ([`patched`]) with the same helpers as the stage tests.
+pub fn with_binaries<R>(dir: &Path, f: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BINARIES_HERE.set(None);
+        }
+    }
+    BINARIES_HERE.set(Some(dir.to_owned()));
+    let _reset = Reset;
+    f()
 }
 
 /// Where the binaries come from: a folder given or built by the cross
@@ -153,8 +183,12 @@ fn checked(command: &mut Command, what: &str) -> Output {
     out
 }
 
-/// The runner prefix from `WORKBOOK_RUNNER`, if any.
+/// The runner prefix from `WORKBOOK_RUNNER`, if any (none for the host
+/// binaries of [`with_binaries`]).
 fn runner() -> Vec<String> {
+    if BINARIES_HERE.with_borrow(Option::is_some) {
+        return Vec::new();
+    }
     std::env::var("WORKBOOK_RUNNER")
         .map(|r| r.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default()
@@ -334,6 +368,12 @@ impl Server {
     /// output or writes nothing for [`PATIENCE`].
     pub fn next_line(&self) -> Option<String> {
         self.lines.recv_timeout(PATIENCE).ok()
+    }
+
+    /// Closes the server's standard input, the way it is asked to end,
+    /// without waiting: for a test of a server that does not end.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
     }
 
     /// Closes the server's standard input and waits for it to exit.
