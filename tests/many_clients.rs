@@ -144,6 +144,13 @@ fn silent_and_unfinished_connections_leave_no_descriptor_or_zombie_behind() {
 fn a_worker_out_of_descriptors_waits_and_tries_again() {
     use std::process::Command;
     use workbook_tests::proc;
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!(
+            "test a_worker_out_of_descriptors_waits_and_tries_again ... skipped: \
+             prlimit (util-linux) is not installed"
+        );
+        return;
+    }
     if std::env::var_os("WORKBOOK_RUNNER").is_some() {
         eprintln!(
             "test a_worker_out_of_descriptors_waits_and_tries_again ... skipped: \

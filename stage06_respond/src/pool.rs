@@ -16,10 +16,10 @@ use crate::sys;
 /// ahead of need and leave them silent. 256: room for the 64 silent and
 /// 16 trickling connections the book tries, twice over (each may reconnect
 /// while its old connection is still being closed), and for real clients
-/// besides. An idle worker costs about 88 KiB of private memory (its
-/// stack and the pages it wrote since the fork; the program's code is
-/// shared), so the pool costs about 22 MiB. See the chapter "Many
-/// clients" for what it does not do.
+/// besides. An idle worker costs under 100 KiB of private memory, nearly
+/// all of it stack (the program's code is shared with the supervisor),
+/// so the pool costs at most about 25 MiB. The book's "Many clients at
+/// once" measures that, and says what the pool does not do.
 const WORKERS: usize = 256;
 /// How long a worker waits before it calls `accept` again when the
 /// process or the system is out of descriptors.
@@ -157,9 +157,9 @@ pub fn next_client(listener: sys::Socket, port: u16) -> (sys::Socket, sys::net::
             // many open as its limit allows (EMFILE), or the whole system
             // has (ENFILE). Exiting would only have the supervisor start
             // a worker that fails the same way, in a loop that fills the
-            // log and burns a CPU. Descriptors come free as other
-            // programs close theirs, so wait a little and try again, and
-            // say so once, not once a second.
+            // log and burns a CPU. The shortage may pass (other programs
+            // close theirs, someone raises the limit), so wait and try
+            // again, and say so once, not once a second.
             Err(err @ (sys::Errno::EMFILE | sys::Errno::ENFILE)) => {
                 if !reported {
                     console::report(Line::new().push(b"accept (trying again)"), err);
