@@ -7,10 +7,24 @@ use crate::line::Line;
 use crate::listener;
 use crate::sys;
 
-// ANCHOR: supervise
+// ANCHOR: workers
 /// How many worker processes accept connections, so how many clients are
-/// served at the same time.
-const WORKERS: usize = 16;
+/// served at the same time. A worker is held for as long as its client
+/// takes, so this is also how many idle or slow clients it takes to keep
+/// a new one waiting. 16 was enough for stage 04's one-line answers; it is
+/// not for a server whose clients are browsers, which open connections
+/// ahead of need and leave them silent. 256: room for the 64 silent and
+/// 16 trickling connections the book tries, twice over (each may reconnect
+/// while its old connection is still being closed), and for real clients
+/// besides. An idle worker costs under 100 KiB of private memory, nearly
+/// all of it stack (the program's code is shared with the supervisor),
+/// so the pool costs at most about 25 MiB. The book's "Many clients at
+/// once" measures that, and says what the pool does not do.
+const WORKERS: usize = 256;
+/// How long a worker waits before it calls `accept` again when the
+/// process or the system is out of descriptors.
+const BACKOFF_MILLIS: u32 = 1000;
+// ANCHOR_END: workers
 
 /// The children the supervisor started: the workers, and the watcher that
 /// reads standard input. 0 marks an empty slot. The rest is what a new
@@ -126,26 +140,39 @@ fn stop<C>(pool: &Pool<C>) {
     // wait4 fails with ECHILD once this process has no children left.
     while sys::errno::retry(sys::process::wait_child).is_ok() {}
 }
-// ANCHOR_END: supervise
 
 // ANCHOR: next_client
 /// A worker's next client, and the client's address. All workers block in
 /// accept on the same socket, and the kernel hands each new connection to
-/// one of them. Any error but the two below ends the worker.
+/// one of them. Any error but the three kinds below ends the worker.
 pub fn next_client(listener: sys::Socket, port: u16) -> (sys::Socket, sys::net::SockaddrIn) {
+    let mut reported = false;
     loop {
         match sys::errno::retry(|| sys::net::accept(listener)) {
             Ok(accepted) => return accepted,
             // A client gave up while it sat in the queue (a signal that
             // interrupted the wait is retried): no reason to stop accepting.
             Err(sys::Errno::ECONNABORTED) => continue,
+            // No descriptor left for the connection: this process has as
+            // many open as its limit allows (EMFILE), or the whole system
+            // has (ENFILE). Exiting would only have the supervisor start
+            // a worker that fails the same way, in a loop that fills the
+            // log and burns a CPU. The shortage may pass (other programs
+            // close theirs, someone raises the limit), so wait and try
+            // again, and say so once, not once a second.
+            Err(err @ (sys::Errno::EMFILE | sys::Errno::ENFILE)) => {
+                if !reported {
+                    console::report(Line::new().push(b"accept (trying again)"), err);
+                    reported = true;
+                }
+                let _ = sys::process::sleep(BACKOFF_MILLIS);
+            }
             Err(err) => listener::failed(b"accept", port, err),
         }
     }
 }
 // ANCHOR_END: next_client
 
-// ANCHOR: watch_stdin
 /// The watcher: waits for standard input to end, then exits, which the
 /// supervisor's wait4 sees. It never uses the socket, so it closes its
 /// copy at once.
@@ -156,4 +183,3 @@ fn watch_stdin(listener: sys::Socket) -> ! {
     }
     sys::process::exit(0)
 }
-// ANCHOR_END: watch_stdin

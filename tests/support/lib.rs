@@ -302,6 +302,13 @@ impl Server {
         Server::spawn(command, stage_name).read_first_line(stage_name)
     }
 
+    /// Starts `command`, a stage or a program that runs one (such as
+    /// `prlimit`), with `args` and waits for the stage's first line.
+    pub fn start_command(mut command: Command, stage_name: &str, args: &[&str]) -> Server {
+        command.args(args);
+        Server::spawn(command, stage_name).read_first_line(stage_name)
+    }
+
     /// Starts `command` (a stage) with its standard streams piped, without
     /// waiting for anything.
     fn spawn(mut command: Command, stage_name: &str) -> Server {

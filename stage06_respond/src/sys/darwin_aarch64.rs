@@ -28,6 +28,7 @@ pub mod nr {
     pub const SETSOCKOPT: usize = 105; // int setsockopt(int s, int level, int name, caddr_t val, socklen_t valsize)
     pub const LISTEN: usize = 106; // int listen(int s, int backlog)
     pub const SHUTDOWN: usize = 134; // int shutdown(int s, int how)
+    pub const POLL: usize = 230; // int poll(struct pollfd *fds, u_int nfds, int timeout)
     pub const OPENAT: usize = 463; // int openat(int fd, user_addr_t path, int flags, int mode)
 }
 
@@ -69,7 +70,6 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
     }
 }
 
-// ANCHOR: timeval
 /// A duration as `SO_RCVTIMEO` takes it from a 64-bit process, xnu's
 /// `struct user64_timeval` (bsd/sys/_types/_user64_timeval.h): 64-bit
 /// seconds, then microseconds in 32 bits only (`__darwin_suseconds_t` is
@@ -80,7 +80,6 @@ pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i32,
 }
-// ANCHOR_END: timeval
 
 /// Signal numbers and dispositions, from xnu bsd/sys/signal.h.
 pub const SIGPIPE: usize = 13;
@@ -128,6 +127,20 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     // libSystem passes 1 (xnu libsyscall/wrappers/kill.c, bsd/kern/kern_sig.c).
     unsafe { syscall3(nr::KILL, pid, sig, 1) }.map(|_| ())
 }
+
+// ANCHOR: sleep
+/// Waits `millis` milliseconds (at most `i32::MAX`). xnu has no
+/// `nanosleep` system call (libSystem builds it on `__semwait_signal`),
+/// but `poll` on no descriptors at all is a plain wait for its timeout:
+/// "If user space passed 0 FDs, then respect any timeout value passed"
+/// (bsd/kern/sys_generic.c, `poll_nocancel`). It needs no descriptor, so
+/// it works when the process has none left.
+pub fn sleep(millis: u32) -> Result<(), Errno> {
+    // SAFETY: with no descriptors to watch, poll reads nothing at the null
+    // pointer; it returns 0 when the timeout ends.
+    unsafe { syscall3(nr::POLL, 0, 0, millis as usize) }.map(|_| ())
+}
+// ANCHOR_END: sleep
 
 /// Where dyld hands over: the kernel starts dyld, dyld loads libSystem and
 /// then calls the `LC_MAIN` entry as an ordinary C function,

@@ -45,7 +45,6 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
     }
 }
 
-// ANCHOR: timeval
 /// A duration as `SO_RCVTIMEO` takes it, Linux's `struct
 /// __kernel_old_timeval` (include/uapi/linux/time_types.h): two longs,
 /// seconds then microseconds.
@@ -54,7 +53,6 @@ pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i64,
 }
-// ANCHOR_END: timeval
 
 /// Signal numbers and dispositions, from include/uapi/asm-generic/signal.h
 /// (arm64), arch/x86/include/uapi/asm/signal.h (x86_64), which agree on
@@ -98,3 +96,30 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     // SAFETY: kill takes plain integers; kill has two, so the third register is ignored.
     unsafe { syscall3(nr::KILL, pid, sig, 0) }.map(|_| ())
 }
+
+// ANCHOR: sleep
+/// A duration as `ppoll` takes it, `struct __kernel_timespec`
+/// (include/uapi/linux/time_types.h): seconds, then nanoseconds.
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+/// Waits `millis` milliseconds: `ppoll` on no descriptors at all, which
+/// returns 0 when its timeout ends (fs/select.c, `do_sys_poll`). The same
+/// call as on macOS, where `poll` is the one way to sleep: aarch64 Linux
+/// has no plain `poll`, only `ppoll`, whose timeout is a `timespec`. It
+/// needs no descriptor, so it works when the process has none left.
+pub fn sleep(millis: u32) -> Result<(), Errno> {
+    let timeout = Timespec {
+        tv_sec: (millis / 1000) as i64,
+        tv_nsec: (millis % 1000) as i64 * 1_000_000,
+    };
+    let timeout_ptr = &timeout as *const Timespec as usize;
+    // SAFETY: ppoll reads the 16-byte `timeout`, ours; with no descriptors
+    // it reads nothing at the null `fds`, and a null signal mask leaves
+    // the process's mask as it is (the size is then ignored).
+    unsafe { syscall5(nr::PPOLL, 0, 0, timeout_ptr, 0, 0) }.map(|_| ())
+}
+// ANCHOR_END: sleep

@@ -15,6 +15,7 @@ pub mod nr {
     pub const CLOSE: usize = 57; // long sys_close(unsigned int fd)
     pub const READ: usize = 63; // long sys_read(unsigned int fd, char __user *buf, size_t count)
     pub const WRITE: usize = 64; // long sys_write(unsigned int fd, const char __user *buf, size_t count)
+    pub const PPOLL: usize = 73; // long sys_ppoll(struct pollfd __user *, unsigned int, struct __kernel_timespec __user *, const sigset_t __user *, size_t)
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
     pub const EXIT: usize = 94; // long sys_exit_group(int error_code)
     pub const KILL: usize = 129; // long sys_kill(pid_t pid, int sig)

@@ -28,6 +28,7 @@ pub mod nr {
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
     pub const EXIT: usize = 231; // long sys_exit_group(int error_code)
     pub const OPENAT: usize = 257; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)
+    pub const PPOLL: usize = 271; // long sys_ppoll(struct pollfd __user *, unsigned int, struct __kernel_timespec __user *, const sigset_t __user *, size_t)
 }
 
 // The constants, structures and calls both Linux targets share.

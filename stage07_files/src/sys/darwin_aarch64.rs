@@ -29,6 +29,7 @@ pub mod nr {
     pub const LISTEN: usize = 106; // int listen(int s, int backlog)
     pub const SHUTDOWN: usize = 134; // int shutdown(int s, int how)
     pub const PREAD: usize = 153; // user_ssize_t pread(int fd, user_addr_t buf, user_size_t nbyte, off_t offset)
+    pub const POLL: usize = 230; // int poll(struct pollfd *fds, u_int nfds, int timeout)
     /// File first, socket second: see [`super::sendfile`].
     pub const SENDFILE: usize = 337; // int sendfile(int fd, int s, off_t offset, off_t *nbytes, struct sf_hdtr *hdtr, int flags)
     /// `fstat64`, not `fstat` (189): 189 writes the old `struct stat` with
@@ -259,6 +260,18 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     // `posix`, which only changes how process groups are treated;
     // libSystem passes 1 (xnu libsyscall/wrappers/kill.c, bsd/kern/kern_sig.c).
     unsafe { syscall3(nr::KILL, pid, sig, 1) }.map(|_| ())
+}
+
+/// Waits `millis` milliseconds (at most `i32::MAX`). xnu has no
+/// `nanosleep` system call (libSystem builds it on `__semwait_signal`),
+/// but `poll` on no descriptors at all is a plain wait for its timeout:
+/// "If user space passed 0 FDs, then respect any timeout value passed"
+/// (bsd/kern/sys_generic.c, `poll_nocancel`). It needs no descriptor, so
+/// it works when the process has none left.
+pub fn sleep(millis: u32) -> Result<(), Errno> {
+    // SAFETY: with no descriptors to watch, poll reads nothing at the null
+    // pointer; it returns 0 when the timeout ends.
+    unsafe { syscall3(nr::POLL, 0, 0, millis as usize) }.map(|_| ())
 }
 
 /// Where dyld hands over: the kernel starts dyld, dyld loads libSystem and

@@ -105,6 +105,31 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     unsafe { syscall3(nr::KILL, pid, sig, 0) }.map(|_| ())
 }
 
+/// A duration as `ppoll` takes it, `struct __kernel_timespec`
+/// (include/uapi/linux/time_types.h): seconds, then nanoseconds.
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+/// Waits `millis` milliseconds: `ppoll` on no descriptors at all, which
+/// returns 0 when its timeout ends (fs/select.c, `do_sys_poll`). The same
+/// call as on macOS, where `poll` is the one way to sleep: aarch64 Linux
+/// has no plain `poll`, only `ppoll`, whose timeout is a `timespec`. It
+/// needs no descriptor, so it works when the process has none left.
+pub fn sleep(millis: u32) -> Result<(), Errno> {
+    let timeout = Timespec {
+        tv_sec: (millis / 1000) as i64,
+        tv_nsec: (millis % 1000) as i64 * 1_000_000,
+    };
+    let timeout_ptr = &timeout as *const Timespec as usize;
+    // SAFETY: ppoll reads the 16-byte `timeout`, ours; with no descriptors
+    // it reads nothing at the null `fds`, and a null signal mask leaves
+    // the process's mask as it is (the size is then ignored).
+    unsafe { syscall5(nr::PPOLL, 0, 0, timeout_ptr, 0, 0) }.map(|_| ())
+}
+
 // ANCHOR: dirent
 /// Where `getdents64` puts the type and the name in each record,
 /// `struct linux_dirent64` (include/linux/dirent.h): d_ino u64, d_off

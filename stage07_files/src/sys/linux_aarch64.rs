@@ -21,6 +21,7 @@ pub mod nr {
     pub const PREAD: usize = 67; // long sys_pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos)
     /// `sendfile64`: socket first, file second; see [`super::sendfile`].
     pub const SENDFILE: usize = 71; // long sys_sendfile64(int out_fd, int in_fd, loff_t __user *offset, size_t count)
+    pub const PPOLL: usize = 73; // long sys_ppoll(struct pollfd __user *, unsigned int, struct __kernel_timespec __user *, const sigset_t __user *, size_t)
     pub const FSTAT: usize = 80; // long sys_newfstat(unsigned int fd, struct stat __user *statbuf)
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
     pub const EXIT: usize = 94; // long sys_exit_group(int error_code)

@@ -9,7 +9,7 @@ pub fn exit(status: u8) -> ! {
     unsafe { arch::syscall1_noreturn(arch::nr::EXIT, status as usize) }
 }
 
-pub use arch::{SIGPIPE, SIGTERM, fork, ignore_signal, kill};
+pub use arch::{SIGPIPE, SIGTERM, fork, ignore_signal, kill, sleep};
 
 /// How a child process ended, decoded from the status word `wait4` fills
 /// in. The encoding is the same on both kernels (xnu bsd/sys/wait.h;

@@ -494,6 +494,15 @@ class Sockets(unittest.TestCase):
         self.assertEqual(struct.unpack("<ihh", out.stderr)[2], 4)  # revents POLLOUT
         self.assertEqual(rec[3], err(EFAULT))
 
+    def test_poll_on_no_descriptors_waits_for_its_timeout(self):
+        # The way the stages sleep (sys::process::sleep): xnu's
+        # poll_nocancel reads nothing at a null fds when nfds is 0 and
+        # "respect[s] any timeout value passed"; 0 ready, carry clear.
+        body = call(POLL, 0, 0, 200) + call(POLL, 0, 0, 0)
+        out = run(build("poll_sleep", body), strict=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(records(out.stdout), [ok(0), ok(0)])
+
 
 if __name__ == "__main__":
     unittest.main()
