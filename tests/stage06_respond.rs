@@ -2,12 +2,15 @@
 //! home page, the echo, a 404, a 405 with `Allow`, the headers alone for
 //! HEAD, and for every request stage 05 refuses, its status with a small
 //! HTML page. Each response is checked byte for byte, and read by real
-//! clients (Python's http.client, curl). Through all of it no worker dies,
-//! no later client waits, no descriptor or process is left behind.
+//! clients (Python's http.client, curl). A connection carries request
+//! after request: pipelined, kept alive for HTTP/1.0 when asked, closed
+//! when asked, when idle, after 100 requests, or after a refusal; content
+//! it does not read is skipped, never parsed. Through all of it no worker
+//! dies, no later client waits, no descriptor or process is left behind.
 
 use std::process::Command;
 use workbook_tests::scenarios::{self, Case, case};
-use workbook_tests::strict::exchange_checked;
+use workbook_tests::strict::{Conversation, exchange_checked};
 use workbook_tests::{Server, run, shown, transcript};
 
 const STAGE: &str = "stage06_respond";
@@ -36,10 +39,6 @@ fn well_formed() -> Vec<Case> {
         case(
             "HTTP/1.0 needs no Host, and gets 1.1",
             "GET /echo HTTP/1.0\r\n\r\n",
-        ),
-        case(
-            "pipelined garbage after the head is ignored",
-            b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\0\xff\r\n\r\n",
         ),
         case(
             "an unknown path",
@@ -117,6 +116,15 @@ fn refused() -> Vec<Case> {
         case(
             "two Content-Length fields",
             "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na",
+        ),
+        case(
+            "Transfer-Encoding: 501, not decoded",
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        ),
+        case(
+            "Transfer-Encoding with Content-Length: smuggling",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\
+             Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         ),
         case(
             "content on GET",
@@ -271,15 +279,24 @@ fn run_client(program: &str, args: &[&str], test: &str) -> Option<std::process::
 
 /// Python's http.client: for each request, what it read. It checks what a
 /// careful client checks: the status line, the headers, a body of exactly
-/// `Content-Length` bytes (none for HEAD), and that the server closes.
+/// `Content-Length` bytes (none for HEAD), and whether the server closes.
+/// All requests go through one `HTTPConnection`, which keeps its socket
+/// while the server does and opens a new one after a close: the output
+/// counts the connections it opened.
 const PYTHON_CLIENT: &str = r#"
-import http.client, sys
+import http.client, socket, sys
 port = int(sys.argv[1])
 requests = [("GET", "/"), ("HEAD", "/"), ("GET", "/echo"), ("GET", "/missing"),
             ("HEAD", "/missing"), ("POST", "/"), ("DELETE", "/echo"),
-            ("GET", "/" + "a" * 5000), ("BREW", "/"), ("GET", "/", "no Host")]
+            ("GET", "/" + "a" * 5000), ("BREW", "/"), ("GET", "/", "no Host"), ("GET", "/")]
+opened = 0
+class Counting(http.client.HTTPConnection):
+    def connect(self):
+        global opened
+        opened += 1
+        super().connect()
+c = Counting("127.0.0.1", port, timeout=60)
 for method, path, *no_host in requests:
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     # A Host of our own: the default names the port, which changes, and
     # the echo would change length with it.
     c.putrequest(method, path, skip_host=True)
@@ -290,11 +307,12 @@ for method, path, *no_host in requests:
     body = r.read()
     length = int(r.getheader("Content-Length"))
     assert len(body) == (0 if method == "HEAD" else length), (len(body), length)
-    assert r.will_close and r.version == 11
+    assert r.version == 11
     shown = path if len(path) < 20 else path[:10] + "..."
     print(method, shown, *no_host, "->", r.status, r.reason, r.getheader("Content-Type"),
-          length, "bytes", "Allow: " + r.getheader("Allow", "-"))
-    c.close()
+          length, "bytes", "Allow: " + r.getheader("Allow", "-"),
+          "close" if r.will_close else "kept", "connection", opened)
+c.close()
 "#;
 
 #[test]
@@ -353,6 +371,157 @@ fn curl_reads_every_response() {
         report += &format!("curl{options} {path}: {answer}");
     }
     insta::assert_snapshot!(report);
+    server.stop_cleanly();
+}
+
+#[test]
+fn answers_pipelined_requests_in_order() {
+    let server = Server::start(STAGE, &["0"]);
+    insta::assert_snapshot!(scenarios::answers_pipelined_requests_in_order(
+        &server,
+        [
+            b"GET /echo HTTP/1.1\r\nHost: one\r\n\r\n",
+            b"HEAD / HTTP/1.1\r\nHost: two\r\n\r\n",
+            b"GET /echo?three HTTP/1.1\r\nHost: three\r\nConnection: close\r\n\r\n",
+        ]
+    ));
+    let log = server.stop_cleanly();
+    let asked: Vec<&str> = log.iter().filter_map(|l| l.split('"').nth(1)).collect();
+    assert_eq!(
+        asked,
+        [
+            "GET /echo HTTP/1.1",
+            "HEAD / HTTP/1.1",
+            "GET /echo?three HTTP/1.1"
+        ]
+    );
+}
+
+#[test]
+fn keeps_http10_alive_only_when_asked() {
+    let server = Server::start(STAGE, &["0"]);
+    scenarios::keeps_http10_alive_only_when_asked(&server, "/");
+    server.stop_cleanly();
+}
+
+#[test]
+fn closes_when_the_client_asks() {
+    let server = Server::start(STAGE, &["0"]);
+    scenarios::closes_when_the_client_asks(
+        &server,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Close\r\n\r\n",
+    );
+    server.stop_cleanly();
+}
+
+#[test]
+fn closes_an_idle_connection() {
+    // TIMEOUT 10, IDLE 1.
+    let server = Server::start(STAGE, &["0", "10", "1"]);
+    scenarios::closes_an_idle_connection(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+}
+
+#[test]
+fn closes_after_the_request_limit() {
+    let server = Server::start(STAGE, &["0"]);
+    scenarios::closes_after_the_request_limit(&server, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+    server.stop_cleanly();
+}
+
+#[test]
+fn skips_content_it_does_not_read() {
+    let server = Server::start(STAGE, &["0"]);
+    let smuggled = "GET /echo HTTP/1.1\r\nHost: smuggled\r\n\r\n";
+    let post = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{smuggled}",
+        smuggled.len()
+    );
+    let log = scenarios::skips_content_it_does_not_read(
+        server,
+        post.as_bytes(),
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert_eq!(
+        log,
+        [
+            "127.0.0.1:[PORT] \"POST / HTTP/1.1\" 405",
+            "127.0.0.1:[PORT] \"GET / HTTP/1.1\" 200",
+        ]
+    );
+}
+
+#[test]
+fn refuses_transfer_encoding_and_closes() {
+    let server = Server::start(STAGE, &["0"]);
+    assert_eq!(
+        scenarios::refuses_transfer_encoding_and_closes(&server),
+        ["HTTP/1.1 501 Not Implemented", "HTTP/1.1 400 Bad Request"]
+    );
+    server.stop_cleanly();
+}
+
+#[test]
+fn times_out_a_trickling_head() {
+    // TIMEOUT 1: each byte comes well within it, the whole head does not.
+    let server = Server::start(STAGE, &["0", "1"]);
+    insta::assert_snapshot!(scenarios::times_out_a_trickling_head(&server));
+    server.stop_cleanly();
+}
+
+/// curl asked for two URLs reuses its connection for the second: it
+/// reports one connection made, then none.
+#[test]
+fn curl_reuses_one_connection_for_two_urls() {
+    let server = Server::start(STAGE, &["0"]);
+    let url = |path: &str| format!("http://127.0.0.1:{}{path}", server.port);
+    let args = [
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "60",
+        "--write-out",
+        "%{http_code} %{num_connects}\n",
+        "--output",
+        "/dev/null",
+        "--output",
+        "/dev/null",
+    ];
+    let (first, second) = (url("/"), url("/echo"));
+    let mut args = args.to_vec();
+    args.extend([first.as_str(), second.as_str()]);
+    let test = "curl_reuses_one_connection_for_two_urls";
+    let Some(out) = run_client("curl", &args, test) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200 1\n200 0\n");
+    let log = server.stop_cleanly();
+    let clients: Vec<&str> = log.iter().filter_map(|l| l.split(' ').next()).collect();
+    assert!(clients.len() == 2 && clients[0] == clients[1], "{log:?}");
+}
+
+/// One connection, as a browser keeps one: requests one at a time, each
+/// read by its framing, on the same socket.
+#[test]
+fn serves_requests_one_after_another_on_one_connection() {
+    let server = Server::start(STAGE, &["0"]);
+    let mut talk = Conversation::open(server.port);
+    for request in [
+        &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
+        talk.send(request);
+        talk.response(STAGE, request).expect("an answer");
+    }
+    talk.finish();
+    assert!(talk.ends());
     server.stop_cleanly();
 }
 

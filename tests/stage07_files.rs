@@ -651,6 +651,191 @@ fn survives_a_client_that_leaves_half_way() {
     drop(stuck);
 }
 
+/// A GET of a file, on a connection kept open.
+fn kept(target: &str) -> Vec<u8> {
+    format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes()
+}
+
+#[test]
+fn answers_pipelined_requests_in_order() {
+    let site = small_site("pipelined");
+    let server = site.start(&[]);
+    let last = request("GET", "/docs/guide.md", "");
+    let answers = scenarios::answers_pipelined_requests_in_order(
+        &server,
+        [
+            &kept("/digits.txt"),
+            b"HEAD /a..b.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+            &last,
+        ],
+    );
+    assert_eq!(answers.matches("HTTP/1.1 200 OK").count(), 3, "{answers}");
+    assert!(
+        answers.contains("\n0123456789\nHTTP/1.1 200 OK"),
+        "{answers}"
+    );
+    let log = server.stop_cleanly();
+    let asked: Vec<&str> = log.iter().filter_map(|l| l.split('"').nth(1)).collect();
+    assert_eq!(
+        asked,
+        [
+            "GET /digits.txt HTTP/1.1",
+            "HEAD /a..b.txt HTTP/1.1",
+            "GET /docs/guide.md HTTP/1.1"
+        ]
+    );
+}
+
+#[test]
+fn keeps_http10_alive_only_when_asked() {
+    let site = small_site("http10");
+    let server = site.start(&[]);
+    scenarios::keeps_http10_alive_only_when_asked(&server, "/digits.txt");
+    server.stop_cleanly();
+}
+
+#[test]
+fn closes_when_the_client_asks() {
+    let site = small_site("close");
+    let server = site.start(&[]);
+    let closing = request("GET", "/digits.txt", "");
+    scenarios::closes_when_the_client_asks(&server, &kept("/"), &closing);
+    server.stop_cleanly();
+}
+
+#[test]
+fn closes_an_idle_connection() {
+    let site = small_site("idle");
+    // TIMEOUT 10, IDLE 1.
+    let server = site.start(&["10", "1"]);
+    scenarios::closes_an_idle_connection(server, &kept("/digits.txt"));
+}
+
+#[test]
+fn closes_after_the_request_limit() {
+    let site = small_site("limit");
+    let server = site.start(&[]);
+    scenarios::closes_after_the_request_limit(&server, &kept("/digits.txt"));
+    server.stop_cleanly();
+}
+
+#[test]
+fn skips_content_it_does_not_read() {
+    let site = small_site("skip");
+    let server = site.start(&[]);
+    let smuggled = "GET /digits.txt HTTP/1.1\r\nHost: smuggled\r\n\r\n";
+    let post = format!(
+        "POST /digits.txt HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{smuggled}",
+        smuggled.len()
+    );
+    let options = "OPTIONS / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+    let log =
+        scenarios::skips_content_it_does_not_read(server, post.as_bytes(), options.as_bytes());
+    assert_eq!(
+        log,
+        [
+            "127.0.0.1:[PORT] \"POST /digits.txt HTTP/1.1\" 405",
+            "127.0.0.1:[PORT] \"OPTIONS / HTTP/1.1\" 204",
+        ]
+    );
+}
+
+#[test]
+fn refuses_transfer_encoding_and_closes() {
+    let site = small_site("chunked");
+    let server = site.start(&[]);
+    assert_eq!(
+        scenarios::refuses_transfer_encoding_and_closes(&server),
+        ["HTTP/1.1 501 Not Implemented", "HTTP/1.1 400 Bad Request"]
+    );
+    server.stop_cleanly();
+}
+
+#[test]
+fn times_out_a_trickling_head() {
+    let site = small_site("trickle");
+    // TIMEOUT 1: each byte comes well within it, the whole head does not.
+    let server = site.start(&["1"]);
+    let answer = scenarios::times_out_a_trickling_head(&server);
+    assert!(
+        answer.starts_with("HTTP/1.1 408 Request Timeout"),
+        "{answer}"
+    );
+    server.stop_cleanly();
+}
+
+/// curl asked for two URLs reuses its connection for the second, and
+/// Python's http.client sends several requests on one connection.
+#[test]
+fn curl_and_python_reuse_one_connection() {
+    let site = small_site("reuse");
+    let server = site.start(&[]);
+    let test = "curl_and_python_reuse_one_connection";
+    let url = |path: &str| format!("http://127.0.0.1:{}{path}", server.port);
+    let (first, second) = (url("/digits.txt"), url("/docs/guide.md"));
+    let format = "%{http_code} %{num_connects}\n";
+    let curl = [
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "60",
+        "--write-out",
+        format,
+        "--output",
+        "/dev/null",
+        "--output",
+        "/dev/null",
+        &first,
+        &second,
+    ];
+    if !workbook_tests::client_available("curl", test)
+        || !workbook_tests::client_available("python3", test)
+    {
+        return;
+    }
+    let out = std::process::Command::new("curl")
+        .args(curl)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200 1\n200 0\n");
+    let python = r#"
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
+for method, path in [("GET", "/"), ("GET", "/digits.txt"), ("HEAD", "/docs/"),
+                     ("GET", "/nothing"), ("GET", "/docs"), ("GET", "/digits.txt")]:
+    c.request(method, path)
+    r = c.getresponse()
+    body = r.read()
+    print(method, path, r.status, len(body), "close" if r.will_close else "kept",
+          c.sock.getsockname()[1] == first if path != "/" else "")
+    if path == "/":
+        first = c.sock.getsockname()[1]
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", python, &server.port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+    let log = server.stop_cleanly();
+    let clients: Vec<&str> = log.iter().filter_map(|l| l.split(' ').next()).collect();
+    assert_eq!(clients.len(), 8, "{log:?}");
+    assert!(
+        clients[0] == clients[1],
+        "curl's two requests share a port: {log:?}"
+    );
+    assert!(clients[2..].iter().all(|c| *c == clients[2]), "{log:?}");
+}
+
 #[test]
 fn rejects_bad_arguments_and_a_missing_docroot() {
     let runs: &[&[&str]] = &[

@@ -8,16 +8,14 @@
 //! breaks a rule and gets a [`Refusal`]. Each decision rests only on the
 //! bytes before the point where it is made, so more bytes never change an
 //! answer other than "not complete yet": the worker just parses again,
-//! from the start, after every read.
-//!
-//! Nothing here can read outside the bytes it is given: the module uses no
-//! `unsafe`, so every access is bounds-checked.
+//! from the start, after every read. Nothing here can read outside the
+//! bytes it is given: the module uses no `unsafe`, so every access is
+//! bounds-checked.
 #![forbid(unsafe_code)]
 
 use crate::num;
 use crate::refusal::Refusal;
 
-// ANCHOR: limits
 /// The most bytes a request head may take: request line, header fields and
 /// the empty line after them. It is the size of the buffer a worker reads
 /// into; a head that has not ended within it gets 431.
@@ -37,7 +35,6 @@ const KNOWN_METHODS: [&[u8]; 8] = [
 /// The length of the longest known method (`CONNECT`, `OPTIONS`): a longer
 /// one cannot be known, so we need not wait for its end.
 const LONGEST_METHOD: usize = 7;
-// ANCHOR_END: limits
 
 // ANCHOR: request
 /// What the bytes received so far amount to.
@@ -70,14 +67,18 @@ pub struct Request<'a> {
     /// The header field lines as received, each ending in CRLF, followed by
     /// the empty line. [`Request::headers`] walks them.
     fields: &'a [u8],
+    /// The bytes the head took: the content, or the next request, follows.
+    pub length: usize,
+    /// The bytes of content after the head: `Content-Length`, or 0.
+    pub content_length: u64,
 }
 // ANCHOR_END: request
 
 // ANCHOR: parse
 /// Parses the request head at the start of `received`, the bytes read from
 /// the client so far. Whatever follows the head (a body, a pipelined
-/// request, garbage) is left alone. Only the first [`HEAD_LIMIT`] bytes are
-/// looked at.
+/// request) is left alone: [`Request::length`] says where it starts. Only
+/// the first [`HEAD_LIMIT`] bytes are looked at.
 pub fn parse(received: &[u8]) -> Parse<'_> {
     let mut cursor = Cursor {
         bytes: &received[..received.len().min(HEAD_LIMIT)],
@@ -113,7 +114,6 @@ fn head<'a>(
 }
 // ANCHOR_END: parse
 
-// ANCHOR: cursor
 /// Why parsing stopped before the end of the head.
 enum Stop {
     /// The bytes ran out: the head may still be correct once more arrive.
@@ -140,8 +140,7 @@ impl<'a> Cursor<'a> {
         self.bytes.get(self.pos).copied().ok_or(Stop::Incomplete)
     }
 
-    /// The bytes read from `start` (a position this cursor was at) up to
-    /// `end` bytes before the current position.
+    /// The bytes from position `start` to `end` bytes before this one.
     fn since(&self, start: usize, end: usize) -> &'a [u8] {
         &self.bytes[start..self.pos - end]
     }
@@ -171,9 +170,7 @@ fn line_feed(cursor: &mut Cursor) -> Result<(), Stop> {
         _ => refuse(Refusal::BareCarriageReturn),
     }
 }
-// ANCHOR_END: cursor
 
-// ANCHOR: request_line
 /// `request-line = method SP request-target SP HTTP-version CRLF`
 /// (RFC 9112 §3): exactly one space between the parts, no other whitespace.
 fn request_line<'a>(cursor: &mut Cursor<'a>) -> Result<RequestLine<'a>, Stop> {
@@ -254,19 +251,18 @@ fn version<'a>(cursor: &mut Cursor<'a>) -> Result<&'a [u8], Stop> {
     }
     Ok(version)
 }
-// ANCHOR_END: request_line
 
 // ANCHOR: fields
 /// The header field lines up to the empty line, then the checks that need
-/// all of them: `Host` and `Content-Length`.
+/// all of them: `Host`, and the framing of the content.
 fn fields<'a>(cursor: &mut Cursor<'a>, line: RequestLine<'a>) -> Result<Request<'a>, Stop> {
     let start = cursor.pos;
-    let mut hosts = 0;
-    let mut content_lengths = 0;
-    let mut content_length = Some(0);
+    let (mut hosts, mut content_lengths, mut encodings, mut content_length) = (0, 0, 0, Some(0));
     while let Some((name, value)) = field_line(cursor)? {
         if name.eq_ignore_ascii_case(b"host") {
             hosts += 1;
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            encodings += 1;
         } else if name.eq_ignore_ascii_case(b"content-length") {
             content_lengths += 1;
             // `Content-Length = 1*DIGIT` (RFC 9110 §8.6); one that does not
@@ -274,11 +270,17 @@ fn fields<'a>(cursor: &mut Cursor<'a>, line: RequestLine<'a>) -> Result<Request<
             content_length = num::parse_decimal(value).ok();
         }
     }
-    if hosts == 0 && line.version == b"HTTP/1.1" {
-        return refuse(Refusal::MissingHost);
+    match hosts {
+        0 if line.version == b"HTTP/1.1" => return refuse(Refusal::MissingHost),
+        2.. => return refuse(Refusal::DuplicateHost),
+        _ => {}
     }
-    if hosts > 1 {
-        return refuse(Refusal::DuplicateHost);
+    // With both, where the next request starts is anyone's guess (§6.1).
+    if encodings > 0 {
+        return refuse(match content_lengths {
+            0 => Refusal::TransferEncoding,
+            _ => Refusal::LengthAndEncoding,
+        });
     }
     if content_lengths > 1 {
         return refuse(Refusal::DuplicateContentLength);
@@ -292,6 +294,8 @@ fn fields<'a>(cursor: &mut Cursor<'a>, line: RequestLine<'a>) -> Result<Request<
     Ok(Request {
         line,
         fields: cursor.since(start, 0),
+        length: cursor.pos,
+        content_length,
     })
 }
 
@@ -343,17 +347,12 @@ fn field_line<'a>(cursor: &mut Cursor<'a>) -> Result<Option<Field<'a>>, Stop> {
     line_feed(cursor)?;
     Ok(Some((name, &cursor.bytes[value_start..value_end])))
 }
-
 // ANCHOR_END: fields
 
-// ANCHOR: headers
 impl<'a> Request<'a> {
-    /// The header fields as (name, value) pairs, in the order received.
-    ///
-    /// They are read again from the head, not stored: an iterator needs no
-    /// array with a maximum count (and no refusal when a client sends one
-    /// more), and the head is already known to be well-formed, so reading
-    /// it again cannot fail.
+    /// The header fields as (name, value) pairs, in the order received,
+    /// read again from the head, not stored: an iterator needs no array
+    /// with a maximum count, and reading a well-formed head cannot fail.
     pub fn headers(&self) -> Headers<'a> {
         Headers(Cursor {
             bytes: self.fields,
@@ -372,9 +371,7 @@ impl<'a> Iterator for Headers<'a> {
         field_line(&mut self.0).ok().flatten()
     }
 }
-// ANCHOR_END: headers
 
-// ANCHOR: classes
 /// `tchar`, a character of a token (RFC 9110 §5.6.2): letters, digits and
 /// ``!#$%&'*+-.^_`|~``.
 fn is_tchar(byte: u8) -> bool {
@@ -391,4 +388,3 @@ fn is_vchar(byte: u8) -> bool {
 fn is_field_vchar(byte: u8) -> bool {
     is_vchar(byte) || byte >= 0x80
 }
-// ANCHOR_END: classes

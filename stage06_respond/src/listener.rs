@@ -6,7 +6,6 @@ use crate::line::Line;
 use crate::num;
 use crate::sys;
 
-// ANCHOR: constants
 /// The port when none is given: a common choice for a development server.
 pub const DEFAULT_PORT: u16 = 8080;
 /// 127.0.0.1, the loopback address: reachable from this machine only.
@@ -14,16 +13,13 @@ const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
 /// How many finished handshakes the kernel may queue before the program
 /// accepts them; the kernels cap it at their own limit (`somaxconn`).
 const BACKLOG: usize = 128;
-// ANCHOR_END: constants
 
-// ANCHOR: parse_port
 /// Reads a port number: one or more ASCII digits and nothing else, at most
 /// 65535. No sign, no spaces, no empty string.
 pub fn parse_port(text: &[u8]) -> Option<u16> {
     let port = num::parse_decimal(text).ok()?;
     u16::try_from(port).ok()
 }
-// ANCHOR_END: parse_port
 
 // ANCHOR: open
 /// Opens a TCP socket listening on 127.0.0.1:`port` and returns it with
@@ -34,6 +30,10 @@ pub fn open(port: u16) -> (sys::Socket, u16) {
     let fd = sys::net::socket().unwrap_or_else(|err| failed(b"socket", port, err));
     if let Err(err) = sys::net::set_reuse_addr(fd) {
         failed(b"setsockopt SO_REUSEADDR", port, err);
+    }
+    // Once here, for every connection accepted from it (see sys/net.rs).
+    if let Err(err) = sys::net::set_no_delay(fd) {
+        failed(b"setsockopt TCP_NODELAY", port, err);
     }
     if let Err(err) = sys::net::bind(fd, &addr) {
         failed(b"bind", port, err);
@@ -60,7 +60,6 @@ pub fn announce(port: u16) {
     }
 }
 
-// ANCHOR: failed
 /// A failed call on the listening socket: names the call and the address.
 pub fn failed(call: &[u8], port: u16, err: sys::Errno) -> ! {
     console::fail(
@@ -68,4 +67,3 @@ pub fn failed(call: &[u8], port: u16, err: sys::Errno) -> ! {
         err,
     )
 }
-// ANCHOR_END: failed

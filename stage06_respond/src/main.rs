@@ -1,15 +1,18 @@
 //! Stage 06: real responses.
 //!
-//! `stage06_respond [PORT [TIMEOUT]]` reads and parses requests as stage 05
-//! does, and now answers each with a complete HTTP/1.1 response, laid out
-//! in one buffer and sent with one write (src/response.rs). `GET /` gets a
-//! small HTML page built into the program; any other path gets
+//! `stage06_respond [PORT [TIMEOUT [IDLE]]]` reads and parses requests as
+//! stage 05 does, and now answers each with a complete HTTP/1.1 response,
+//! laid out in one buffer and sent with one write (src/response.rs). `GET
+//! /` gets a small HTML page built into the program; any other path gets
 //! `404 Not Found`; `HEAD` gets the headers `GET` would, without the body;
 //! the other methods get `405 Method Not Allowed`; and every request that
 //! stage 05 refuses gets its status with a small HTML page that says why.
-//! A client gets TIMEOUT seconds (10 by default) for each piece it sends;
-//! one that pauses longer gets `408 Request Timeout`. One log line per
-//! connection: `127.0.0.1:PORT "GET /path HTTP/1.1" STATUS`.
+//! Each response says how long it is, so one connection carries request
+//! after request (src/conn.rs) until the client says `Connection: close`,
+//! or waits more than IDLE seconds (5 by default) for the next. A client
+//! gets TIMEOUT seconds (10 by default) for each request head; one that
+//! takes longer gets `408 Request Timeout`. One log line per request:
+//! `127.0.0.1:PORT "GET /path HTTP/1.1" STATUS`.
 //!
 //! As in stage 04, the original process supervises the workers, and the
 //! server stops when you press Enter or its standard input ends. Killing
@@ -22,8 +25,10 @@
 
 mod args;
 mod assembled;
+mod client;
 mod conn;
 mod console;
+mod date;
 mod echo;
 mod http;
 mod line;
@@ -42,9 +47,10 @@ use args::Args;
 use line::Line;
 use pages::Pages;
 
-const USAGE: &[u8] = b"usage: stage06_respond [PORT [TIMEOUT]]  \
+const USAGE: &[u8] = b"usage: stage06_respond [PORT [TIMEOUT [IDLE]]]  \
     (PORT: 0 to 65535, default 8080, 0 = any free port; \
-    TIMEOUT: seconds a client may pause, 1 to 3600, default 10)\n";
+    TIMEOUT: seconds a client has for a request head, 1 to 3600, default 10; \
+    IDLE: seconds a connection may wait for its next request, 1 to 3600, default 5)\n";
 
 /// The program itself, called once by the entry point of the target with
 /// the arguments the kernel laid out: `argv[0]` is the program's own name.
@@ -57,7 +63,7 @@ fn start(argv: &'static [*const u8]) -> ! {
     // SAFETY: every argv entry is a NUL-terminated string the kernel
     // copied into our stack, and it stays there for the whole run.
     let mut words = unsafe { Args::new(argv) }.words();
-    if words.len() > 2 {
+    if words.len() > 3 {
         console::usage(Line::new().push(b"too many arguments"), USAGE);
     }
     let port = match words.next() {
@@ -67,8 +73,14 @@ fn start(argv: &'static [*const u8]) -> ! {
     };
     let timeout = match words.next() {
         None => conn::DEFAULT_TIMEOUT,
-        Some(text) => conn::parse_timeout(text)
+        Some(text) => conn::parse_seconds(text)
             .unwrap_or_else(|| console::bad_argument(b"timeout", text, USAGE)),
+    };
+    let idle = match words.next() {
+        None => conn::DEFAULT_IDLE,
+        Some(text) => {
+            conn::parse_seconds(text).unwrap_or_else(|| console::bad_argument(b"idle", text, USAGE))
+        }
     };
     let (listener, port) = listener::open(port);
     listener::announce(port);
@@ -78,5 +90,6 @@ fn start(argv: &'static [*const u8]) -> ! {
     if let Err(err) = sys::process::ignore_signal(sys::process::SIGPIPE) {
         console::fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }
-    pool::supervise(listener, port, conn::work, &Pages { timeout })
+    let limits = conn::Limits { timeout, idle };
+    pool::supervise(listener, port, conn::work, &Pages { limits })
 }

@@ -4,7 +4,7 @@
 //! (src/response.rs) and sent with one write; one that does not fit gets
 //! a 500.
 
-use crate::conn;
+use crate::conn::{self, Conn};
 use crate::echo;
 use crate::http;
 use crate::response::{self, Response};
@@ -15,20 +15,20 @@ use crate::sys;
 /// Stage 06's answers: its pages for a well-formed request, an error page
 /// for any other.
 pub struct Pages {
-    /// Seconds a client may pause while sending its request.
-    pub timeout: u32,
+    /// TIMEOUT and IDLE.
+    pub limits: conn::Limits,
 }
 
 impl conn::Handler for Pages {
-    fn prepare(&self, conn: sys::Socket) -> Result<(), sys::Errno> {
-        sys::net::set_receive_timeout(conn, self.timeout)
+    fn limits(&self) -> conn::Limits {
+        self.limits
     }
 
-    fn answer(&self, conn: sys::Socket, request: &http::Request) -> Status {
+    fn answer(&self, conn: &Conn, request: &http::Request) -> Status {
         answer(conn, request)
     }
 
-    fn refuse(&self, conn: sys::Socket, status: Status, line: Option<http::RequestLine>) -> Status {
+    fn refuse(&self, conn: &Conn, status: Status, line: Option<http::RequestLine>) -> Status {
         // The answer to HEAD never has a body, whatever its status
         // (RFC 9110 §9.3.2): the client would not read one.
         let head_only = line.is_some_and(|line| line.method == b"HEAD");
@@ -54,7 +54,7 @@ const PLAIN_TEXT: &[u8] = b"text/plain";
 /// parser saw, as stage 05 did for every request. Each can be read (GET)
 /// or asked about (HEAD); any other method at those paths gets 405, and
 /// any other path 404, whatever the method.
-fn answer(conn: sys::Socket, request: &http::Request) -> Status {
+fn answer(conn: &Conn, request: &http::Request) -> Status {
     let head_only = request.line.method == b"HEAD";
     // The query, from `?` on, is not part of the path (RFC 3986 §3.4):
     // `/?lang=en` is still `/`.
@@ -84,10 +84,10 @@ fn answer(conn: sys::Socket, request: &http::Request) -> Status {
 /// `head_only`; returns the status sent. Write errors are ignored: each
 /// one means the client has gone (EPIPE or ECONNRESET once it hung up),
 /// and the worker can do nothing about it.
-fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> Status {
-    match response.assemble(head_only).bytes() {
+fn respond(conn: &Conn, response: &Response, head_only: bool) -> Status {
+    match response.assemble(conn, head_only).bytes() {
         Some(bytes) => {
-            let _ = sys::io::write_all(conn.fd(), bytes);
+            let _ = sys::io::write_all(conn.socket.fd(), bytes);
             response.status
         }
         // Too large for the buffer: a fault of the server's, not the
@@ -101,7 +101,7 @@ fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> Status {
 }
 
 /// Sends `status` with its error page, a sentence from [`explain`] in it.
-fn respond_error(conn: sys::Socket, status: Status, head_only: bool) -> Status {
+fn respond_error(conn: &Conn, status: Status, head_only: bool) -> Status {
     let page = response::error_page(status, explain(status));
     // A 405 must say which methods would have worked (RFC 9110 §15.5.6).
     let allow = |emit: &mut dyn FnMut(&[u8])| {
@@ -135,7 +135,10 @@ fn explain(status: Status) -> &'static [u8] {
             b"The request header is larger than this server accepts."
         }
         Status::INTERNAL_SERVER_ERROR => b"The response did not fit in the server's buffer.",
-        Status::NOT_IMPLEMENTED => b"This server does not know the request's method.",
+        Status::NOT_IMPLEMENTED => {
+            b"This server does not know the request's method, \
+            or the transfer coding of its content."
+        }
         Status::HTTP_VERSION_NOT_SUPPORTED => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
         _ => b"",
     }

@@ -6,9 +6,9 @@
 //! ```text
 //! HTTP/1.1 404 Not Found\r\n
 //! Server: stage06_respond\r\n
+//! Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n
 //! Content-Type: text/html; charset=utf-8\r\n
 //! Content-Length: 154\r\n
-//! Connection: close\r\n
 //! \r\n
 //! <!DOCTYPE html>...
 //! ```
@@ -23,6 +23,7 @@
 //! `writev` pays off when a body is large or lives elsewhere: a file.
 
 use crate::assembled::Assembled;
+use crate::conn::Conn;
 use crate::line::Line;
 use crate::status::Status;
 
@@ -58,11 +59,11 @@ pub struct Response<'a> {
 }
 
 impl Response<'_> {
-    /// Lays out the response: status line, headers, empty line, body.
-    /// `head_only` leaves the body out but keeps its length in
-    /// `Content-Length`: that is the answer to HEAD, the headers GET would
-    /// get (RFC 9110 §9.3.2).
-    pub fn assemble(&self, head_only: bool) -> Assembled {
+    /// Lays out the response to go out on `conn`: status line, headers,
+    /// empty line, body. `head_only` leaves the body out but keeps its
+    /// length in `Content-Length`: that is the answer to HEAD, the headers
+    /// GET would get (RFC 9110 §9.3.2).
+    pub fn assemble(&self, conn: &Conn, head_only: bool) -> Assembled {
         // The length goes in the head, which comes first: count the body
         // before laying out anything.
         let mut length = 0;
@@ -78,6 +79,7 @@ impl Response<'_> {
             .push(self.status.reason().as_bytes())
             .push(b"\r\n");
         out.push(b"Server: ").push(SERVER).push(b"\r\n");
+        out.push(b"Date: ").push(&conn.date).push(b"\r\n");
         out.push(b"Content-Type: ")
             .push(self.content_type)
             .push(b"\r\n");
@@ -87,9 +89,12 @@ impl Response<'_> {
         (self.fields)(&mut |piece| {
             out.push(piece);
         });
-        // The server closes the connection after every response: the
-        // client must not wait for another on it (RFC 9112 §9.6).
-        out.push(b"Connection: close\r\n");
+        // `Content-Length` tells where this response ends, so the
+        // connection can carry the next one; `Connection: close` says it
+        // will not (RFC 9112 §9.6).
+        if let Some(connection) = conn.connection {
+            out.push(b"Connection: ").push(connection).push(b"\r\n");
+        }
         out.push(b"\r\n");
         if !head_only {
             (self.body)(&mut |piece| {

@@ -1,12 +1,12 @@
 //! HTTP dates, by hand: `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7).
 //!
-//! The kernel gives a file's modification time as seconds since
-//! 1970-01-01 00:00:00 UTC. Turning that into a calendar date is a few
-//! lines of integer arithmetic: split off the time of day, then convert
-//! the count of days into a year, month and day with Howard Hinnant's
-//! `civil_from_days` (http://howardhinnant.github.io/date_algorithms.html),
-//! which treats the year as starting on March 1 so that the leap day falls
-//! at its end.
+//! The kernel counts time in seconds since 1970-01-01 00:00:00 UTC: the
+//! clock, and a file's modification time. Turning that into a calendar
+//! date is a few lines of integer arithmetic: split off the time of day,
+//! then convert the count of days into a year, month and day with Howard
+//! Hinnant's `civil_from_days`
+//! (http://howardhinnant.github.io/date_algorithms.html), which treats the
+//! year as starting on March 1 so that the leap day falls at its end.
 
 use crate::num::{decimal, parse_decimal};
 

@@ -2,6 +2,7 @@
 //! is current. date.rs and validators.rs make and check `Last-Modified`
 //! and `ETag`, range.rs picks the bytes, mime.rs names the type.
 
+use crate::conn::Conn;
 use crate::http;
 use crate::num::decimal;
 use crate::range::Ranged;
@@ -46,7 +47,7 @@ fn asked<'a>(request: &http::Request<'a>) -> Asked<'a> {
 /// Serves the regular file `fd`, named `name`: whole, in part, or not at
 /// all if the client's copy is current.
 pub fn serve(
-    conn: sys::Socket,
+    conn: &Conn,
     fd: sys::fs::File,
     stat: &sys::fs::Stat,
     name: &[u8],

@@ -1,6 +1,7 @@
 //! A folder asked for with its slash: its `index.html` if it has one, a
 //! listing of its entries (listing.rs) if not.
 
+use crate::conn::Conn;
 use crate::listing::Listing;
 use crate::response::{self, Content, NO_FIELDS, Response};
 use crate::status::Status;
@@ -8,7 +9,7 @@ use crate::{file, http, open, reply, sys};
 
 /// Serves the folder `dir`, whose path beneath the root is `path`.
 pub fn serve(
-    conn: sys::Socket,
+    conn: &Conn,
     dir: sys::fs::Dir,
     path: &[u8],
     request: &http::Request,

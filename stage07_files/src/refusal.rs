@@ -49,13 +49,23 @@ pub enum Refusal {
     /// More than one `Content-Length` line. RFC 9110 §8.6 allows merging
     /// identical copies; refusing is the other choice it allows, and safer.
     DuplicateContentLength,
+    /// Content framed by `Transfer-Encoding` (chunked, RFC 9112 §7), which
+    /// this server does not decode: 501, as §6.1 says for a coding a server
+    /// does not understand. Its end is unknown, so the connection closes.
+    TransferEncoding,
+    /// Both `Transfer-Encoding` and `Content-Length`: the two framings of
+    /// request smuggling, where a proxy believes one and the server the
+    /// other, and a second request hides in the first one's content. RFC
+    /// 9112 §6.3 lets a server refuse it, and says to close afterwards.
+    LengthAndEncoding,
     /// A GET or HEAD that announces content. The message is well-formed
     /// (framing does not depend on the method, RFC 9112 §6), so 400 would
     /// be wrong. RFC 9110 §9.3.1 and §9.3.2 say such content has no meaning
     /// and may be rejected, and 413 (RFC 9110 §15.5.14) says exactly why:
     /// the content is larger than we are willing to process, which for
     /// these methods is zero bytes. The connection closes after the answer,
-    /// so the unread content can never be taken for the next request.
+    /// as after every refusal, so the unread content can never be taken
+    /// for the next request.
     ContentNotAllowed,
     /// The target is longer than `http::TARGET_LIMIT` (RFC 9112 §3: "MUST
     /// respond with a 414").
@@ -78,7 +88,7 @@ impl Refusal {
             Refusal::ContentNotAllowed => Status::CONTENT_TOO_LARGE,
             Refusal::TargetTooLong => Status::URI_TOO_LONG,
             Refusal::HeadTooLarge => Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            Refusal::UnknownMethod => Status::NOT_IMPLEMENTED,
+            Refusal::UnknownMethod | Refusal::TransferEncoding => Status::NOT_IMPLEMENTED,
             Refusal::UnsupportedVersion => Status::HTTP_VERSION_NOT_SUPPORTED,
             _ => Status::BAD_REQUEST,
         }

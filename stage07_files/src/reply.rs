@@ -1,9 +1,10 @@
 //! How this server answers: a response sent, whatever became of it, an
 //! error with its page, and the methods it allows.
 
+use crate::conn::Conn;
 use crate::response::{self, Content, Response};
+use crate::sending;
 use crate::status::Status;
-use crate::{sending, sys};
 
 /// The methods this server answers, for `Allow`.
 pub const ALLOWED: &[u8] = b"GET, HEAD, OPTIONS";
@@ -12,13 +13,13 @@ pub const ALLOWED: &[u8] = b"GET, HEAD, OPTIONS";
 /// status. Write errors are ignored: each one means the client has gone
 /// (EPIPE or ECONNRESET once it hung up) or stopped reading (EAGAIN once
 /// the send timeout ran out), and the worker can do nothing about it.
-pub fn respond(conn: sys::Socket, response: &Response, head_only: bool) -> Status {
+pub fn respond(conn: &Conn, response: &Response, head_only: bool) -> Status {
     let _ = sending::send(conn, response, head_only);
     response.status
 }
 
 /// Sends `status` with its error page, a sentence from [`explain`] in it.
-pub fn error(conn: sys::Socket, status: Status, head_only: bool) -> Status {
+pub fn error(conn: &Conn, status: Status, head_only: bool) -> Status {
     let page = response::error_page(status, explain(status));
     // A 405 must say which methods would have worked (RFC 9110 §15.5.6).
     let allow = |emit: &mut dyn FnMut(&[u8])| {
@@ -64,7 +65,10 @@ pub fn explain(status: Status) -> &'static [u8] {
             b"The request header is larger than this server accepts."
         }
         Status::INTERNAL_SERVER_ERROR => b"The server could not read what this path names.",
-        Status::NOT_IMPLEMENTED => b"This server does not know the request's method.",
+        Status::NOT_IMPLEMENTED => {
+            b"This server does not know the request's method, \
+            or the transfer coding of its content."
+        }
         Status::HTTP_VERSION_NOT_SUPPORTED => b"This server speaks HTTP/1.0 and HTTP/1.1 only.",
         _ => b"",
     }

@@ -7,9 +7,9 @@
 //! ```text
 //! HTTP/1.1 404 Not Found\r\n
 //! Server: stage07_files\r\n
+//! Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n
 //! Content-Type: text/html; charset=utf-8\r\n
 //! Content-Length: 154\r\n
-//! Connection: close\r\n
 //! \r\n
 //! <!DOCTYPE html>...
 //! ```
@@ -30,6 +30,7 @@
 //! buffer is then written out each time it fills, and a small response
 //! still goes out in one write.
 
+use crate::conn::Conn;
 use crate::line::Line;
 use crate::num::decimal;
 use crate::status::Status;
@@ -84,12 +85,12 @@ pub struct Response<'a> {
 }
 
 impl Response<'_> {
-    /// Lays out the response, handing its pieces to `out`: status line,
-    /// headers, empty line, then a page. `head_only` leaves the page out but
+    /// Lays out the response to go out on `conn`, handing its pieces to
+    /// `out`: status line, headers, empty line, then a page. `head_only` leaves the page out but
     /// keeps its length in `Content-Length`: that is the answer to HEAD, the
     /// headers GET would get (RFC 9110 §9.3.2). A file's bytes are not laid
     /// out: sending.rs sends them after the head.
-    pub fn emit(&self, head_only: bool, out: Emit) {
+    pub fn emit(&self, conn: &Conn, head_only: bool, out: Emit) {
         // The length goes in the head, which comes first: count a page
         // before laying out anything.
         let length = match self.content {
@@ -112,6 +113,8 @@ impl Response<'_> {
         out(b"\r\n");
         out(b"Server: ");
         out(SERVER);
+        out(b"\r\nDate: ");
+        out(&conn.date);
         out(b"\r\n");
         if let Some(length) = length {
             out(b"Content-Type: ");
@@ -122,9 +125,14 @@ impl Response<'_> {
             out(b"\r\n");
         }
         (self.fields)(&mut *out);
-        // The server closes the connection after every response: the
-        // client must not wait for another on it (RFC 9112 §9.6).
-        out(b"Connection: close\r\n");
+        // `Content-Length` tells where this response ends, so the
+        // connection can carry the next one; `Connection: close` says it
+        // will not (RFC 9112 §9.6).
+        if let Some(connection) = conn.connection {
+            out(b"Connection: ");
+            out(connection);
+            out(b"\r\n");
+        }
         out(b"\r\n");
         if let (Content::Page(body), false) = (&self.content, head_only) {
             body(out);

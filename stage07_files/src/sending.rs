@@ -2,6 +2,7 @@
 //! out each time it fills, then a file's bytes with `sendfile`, which
 //! never copies them into this process.
 
+use crate::conn::Conn;
 use crate::response::{Content, Response};
 use crate::sys;
 
@@ -67,13 +68,13 @@ impl Outgoing {
 /// Sends `response` on `conn`, without its content if `head_only`: the
 /// head (and a page) through the buffer, then a file's range, once the
 /// head is out.
-pub fn send(conn: sys::Socket, response: &Response, head_only: bool) -> Result<(), sys::Errno> {
-    let mut out = Outgoing::new(conn);
-    response.emit(head_only, &mut |piece| out.push(piece));
+pub fn send(conn: &Conn, response: &Response, head_only: bool) -> Result<(), sys::Errno> {
+    let mut out = Outgoing::new(conn.socket);
+    response.emit(conn, head_only, &mut |piece| out.push(piece));
     out.finish()?;
     match response.content {
         Content::File { fd, offset, length } if !head_only => {
-            sys::fs::send_file(conn, fd, offset, length)
+            sys::fs::send_file(conn.socket, fd, offset, length)
         }
         _ => Ok(()),
     }

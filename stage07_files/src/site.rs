@@ -3,35 +3,32 @@
 //! a regular file is served by file.rs, a folder by folder.rs, and
 //! anything else gets the error that says why not (reply.rs).
 
+use crate::conn::{self, Conn};
 use crate::response::{self, Content, NO_FIELDS, Response};
 use crate::status::Status;
 use crate::sys::fs::Kind;
-use crate::{conn, file, folder, http, open, path, reply, sys};
+use crate::{file, folder, http, open, path, reply, sys};
 
 /// What every worker needs besides the listening socket.
 #[derive(Clone, Copy)]
 pub struct Site {
-    /// Seconds a client may pause, sending its request or reading the answer.
-    pub timeout: u32,
+    /// TIMEOUT and IDLE.
+    pub limits: conn::Limits,
     /// The document root, opened once before the workers are forked, so
     /// that each inherits the descriptor.
     pub root: sys::fs::Dir,
 }
 
 impl conn::Handler for Site {
-    fn prepare(&self, conn: sys::Socket) -> Result<(), sys::Errno> {
-        // Nor should a client that asks for a big file and stops reading it
-        // hold the worker: sendfile would wait for ever for room in the
-        // socket's buffer.
-        sys::net::set_receive_timeout(conn, self.timeout)
-            .and_then(|()| sys::net::set_send_timeout(conn, self.timeout))
+    fn limits(&self) -> conn::Limits {
+        self.limits
     }
 
-    fn answer(&self, conn: sys::Socket, request: &http::Request) -> Status {
+    fn answer(&self, conn: &Conn, request: &http::Request) -> Status {
         answer(conn, self.root, request)
     }
 
-    fn refuse(&self, conn: sys::Socket, status: Status, line: Option<http::RequestLine>) -> Status {
+    fn refuse(&self, conn: &Conn, status: Status, line: Option<http::RequestLine>) -> Status {
         // The answer to HEAD never has a body, whatever its status
         // (RFC 9110 §9.3.2): the client would not read one.
         let head_only = line.is_some_and(|line| line.method == b"HEAD");
@@ -42,7 +39,7 @@ impl conn::Handler for Site {
 // ANCHOR: answer
 /// Answers `request` from the document root `root` and returns the status
 /// sent.
-fn answer(conn: sys::Socket, root: sys::fs::Dir, request: &http::Request) -> Status {
+fn answer(conn: &Conn, root: sys::fs::Dir, request: &http::Request) -> Status {
     let line = request.line;
     let head_only = match line.method {
         b"GET" => false,
@@ -80,7 +77,7 @@ fn answer(conn: sys::Socket, root: sys::fs::Dir, request: &http::Request) -> Sta
 
 /// "What may I do here?": the methods, and nothing else (RFC 9110
 /// §9.3.7).
-fn options(conn: sys::Socket) -> Status {
+fn options(conn: &Conn) -> Status {
     let allow = |emit: &mut dyn FnMut(&[u8])| {
         emit(b"Allow: ");
         emit(reply::ALLOWED);
@@ -97,7 +94,7 @@ fn options(conn: sys::Socket) -> Status {
 
 /// An error answer; for a 404, the document root's own `404.html` when it
 /// has one, so that a site can keep its look on a broken link.
-fn not_served(conn: sys::Socket, root: sys::fs::Dir, status: Status, head_only: bool) -> Status {
+fn not_served(conn: &Conn, root: sys::fs::Dir, status: Status, head_only: bool) -> Status {
     let Some((fd, stat)) = (status == Status::NOT_FOUND)
         .then(|| open::open_file(root, b"404.html"))
         .flatten()
@@ -123,7 +120,7 @@ fn not_served(conn: sys::Socket, root: sys::fs::Dir, status: Status, head_only: 
 /// `301` to the same target with a `/` after its path. A folder's links
 /// are relative to it: `guide.html` on the page at `/docs/` is
 /// `/docs/guide.html`, but at `/docs` it would be `/guide.html`.
-fn redirect(conn: sys::Socket, target: &[u8], head_only: bool) -> Status {
+fn redirect(conn: &Conn, target: &[u8], head_only: bool) -> Status {
     let (path, query) = match target.iter().position(|&b| b == b'?') {
         Some(at) => target.split_at(at),
         None => (target, &b""[..]),

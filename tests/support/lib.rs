@@ -623,18 +623,40 @@ pub fn answer_ending_cleanly(mut stream: std::net::TcpStream) -> Vec<u8> {
     answer
 }
 
-/// Sends `request` in one write and returns the answer. The write may fail
-/// once the server has answered and closed before reading everything.
+/// Sends `request` in one write, then ends the sending side, and returns
+/// the answer. The write may fail once the server has answered and closed
+/// before reading everything. Ending the sending side tells a server that
+/// keeps connections open (stage 06 on) that no other request follows, so
+/// it closes as soon as it has answered, and the answer ends.
 pub fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut stream = connect(port);
     let _ = stream.write_all(request);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
     answer(stream)
 }
 
 /// Bytes as the snapshots show them: printable ASCII as it is, anything
-/// else escaped, and a line break after each LF.
+/// else escaped, and a line break after each LF. The value of a `Date`
+/// header, which changes every second, shows as `[DATE]`.
 pub fn shown(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    let mut bytes = bytes;
+    while let Some(at) = bytes.windows(8).position(|w| w == b"\r\nDate: ") {
+        let end = (at + 8 + 29).min(bytes.len());
+        text += &shown_bytes(&bytes[..at + 8]);
+        text += "[DATE]";
+        bytes = &bytes[end..];
+    }
+    text += &shown_bytes(bytes);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// The escaping [`shown`] does, on its own.
+fn shown_bytes(bytes: &[u8]) -> String {
     let mut text = String::new();
     for &byte in bytes {
         match byte {
@@ -645,9 +667,6 @@ pub fn shown(bytes: &[u8]) -> String {
             0x20..=0x7e => text.push(byte as char),
             _ => text.push_str(&format!("\\x{byte:02x}")),
         }
-    }
-    if !text.ends_with('\n') {
-        text.push('\n');
     }
     text
 }
@@ -662,6 +681,7 @@ pub fn send_byte_by_byte(port: u16, request: &[u8]) -> Vec<u8> {
         // A pause, so that the bytes travel in separate segments.
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    let _ = stream.shutdown(std::net::Shutdown::Write);
     answer(stream)
 }
 

@@ -27,6 +27,7 @@ pub mod nr {
     pub const BIND: usize = 104; // int bind(int s, caddr_t name, socklen_t namelen)
     pub const SETSOCKOPT: usize = 105; // int setsockopt(int s, int level, int name, caddr_t val, socklen_t valsize)
     pub const LISTEN: usize = 106; // int listen(int s, int backlog)
+    pub const GETTIMEOFDAY: usize = 116; // int gettimeofday(struct timeval *tp, struct timezone *tzp, uint64_t *mach_absolute_time)
     pub const SHUTDOWN: usize = 134; // int shutdown(int s, int how)
     pub const POLL: usize = 230; // int poll(struct pollfd *fds, u_int nfds, int timeout)
     pub const OPENAT: usize = 463; // int openat(int fd, user_addr_t path, int flags, int mode)
@@ -43,6 +44,10 @@ pub const SO_RCVTIMEO: usize = 0x1006;
 /// What `shutdown` ends: the sending half (`SHUT_RD` 0 would end the
 /// receiving half, `SHUT_RDWR` 2 both).
 pub const SHUT_WR: usize = 1;
+pub const SO_SNDTIMEO: usize = 0x1005;
+/// TCP's own options, from bsd/netinet/in.h and bsd/netinet/tcp.h.
+pub const IPPROTO_TCP: usize = 6;
+pub const TCP_NODELAY: usize = 0x01;
 
 /// "The directory the process runs in", for `openat` (bsd/sys/fcntl.h).
 pub const AT_FDCWD: usize = -2isize as usize;
@@ -70,16 +75,32 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
     }
 }
 
+// ANCHOR: timeval
 /// A duration as `SO_RCVTIMEO` takes it from a 64-bit process, xnu's
 /// `struct user64_timeval` (bsd/sys/_types/_user64_timeval.h): 64-bit
 /// seconds, then microseconds in 32 bits only (`__darwin_suseconds_t` is
 /// `__int32_t`, bsd/sys/_types.h), then 4 bytes of padding. xnu reads it
 /// with `sooptcopyin_timeval` (bsd/kern/uipc_socket.c).
 #[repr(C)]
+#[derive(Default)]
 pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i32,
 }
+// ANCHOR_END: timeval
+
+// ANCHOR: clock
+/// Microseconds since 1970-01-01 00:00:00 UTC, from `gettimeofday`
+/// (bsd/kern/kern_time.c; Darwin has no `clock_gettime` call), which copies
+/// a `Timeval` to `tp` (seconds through a u32: until 2106). Null `tzp` and
+/// `mach_absolute_time` ask for nothing else; only a bad pointer fails.
+pub fn now() -> i64 {
+    let mut time = Timeval::default();
+    // SAFETY: gettimeofday writes one `Timeval` at the pointer, ours.
+    let _ = unsafe { syscall3(nr::GETTIMEOFDAY, &mut time as *mut _ as usize, 0, 0) };
+    time.tv_sec * 1_000_000 + time.tv_usec as i64
+}
+// ANCHOR_END: clock
 
 /// Signal numbers and dispositions, from xnu bsd/sys/signal.h.
 pub const SIGPIPE: usize = 13;

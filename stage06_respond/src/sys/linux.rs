@@ -18,6 +18,12 @@ pub const SO_RCVTIMEO: usize = 20;
 /// What `shutdown` ends: the sending half (`enum sock_shutdown_cmd`,
 /// include/linux/net.h: `SHUT_RD` 0, `SHUT_WR` 1, `SHUT_RDWR` 2).
 pub const SHUT_WR: usize = 1;
+/// `SO_SNDTIMEO_OLD`, the same way.
+pub const SO_SNDTIMEO: usize = 21;
+/// TCP's own options, from include/uapi/linux/in.h and
+/// include/uapi/linux/tcp.h.
+pub const IPPROTO_TCP: usize = 6;
+pub const TCP_NODELAY: usize = 1;
 
 /// "The directory the process runs in", for `openat`
 /// (include/uapi/linux/fcntl.h).
@@ -45,6 +51,7 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
     }
 }
 
+// ANCHOR: timeval
 /// A duration as `SO_RCVTIMEO` takes it, Linux's `struct
 /// __kernel_old_timeval` (include/uapi/linux/time_types.h): two longs,
 /// seconds then microseconds.
@@ -53,6 +60,40 @@ pub struct Timeval {
     pub tv_sec: i64,
     pub tv_usec: i64,
 }
+// ANCHOR_END: timeval
+
+// ANCHOR: clock
+/// The clock `clock_gettime` reads: the time of day, which can be set
+/// (include/uapi/linux/time.h).
+const CLOCK_REALTIME: usize = 0;
+
+/// A time as `clock_gettime` writes it, `struct __kernel_timespec`
+/// (include/uapi/linux/time_types.h): seconds, then nanoseconds.
+#[repr(C)]
+#[derive(Default)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+/// Microseconds since 1970-01-01 00:00:00 UTC, from `clock_gettime`
+/// (kernel/time/posix-timers.c), which writes a `Timespec`. It fails only
+/// for an unknown clock (EINVAL) or a pointer it cannot write (EFAULT):
+/// `CLOCK_REALTIME` always exists, and the pointer is ours.
+pub fn now() -> i64 {
+    let mut time = Timespec::default();
+    // SAFETY: clock_gettime writes one `Timespec` at the pointer, ours.
+    let _ = unsafe {
+        syscall3(
+            nr::CLOCK_GETTIME,
+            CLOCK_REALTIME,
+            &mut time as *mut _ as usize,
+            0,
+        )
+    };
+    time.tv_sec * 1_000_000 + time.tv_nsec / 1000
+}
+// ANCHOR_END: clock
 
 /// Signal numbers and dispositions, from include/uapi/asm-generic/signal.h
 /// (arm64), arch/x86/include/uapi/asm/signal.h (x86_64), which agree on

@@ -18,6 +18,7 @@ pub mod nr {
     pub const PPOLL: usize = 73; // long sys_ppoll(struct pollfd __user *, unsigned int, struct __kernel_timespec __user *, const sigset_t __user *, size_t)
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
     pub const EXIT: usize = 94; // long sys_exit_group(int error_code)
+    pub const CLOCK_GETTIME: usize = 113; // long sys_clock_gettime(clockid_t which_clock, struct __kernel_timespec __user *tp)
     pub const KILL: usize = 129; // long sys_kill(pid_t pid, int sig)
     pub const RT_SIGACTION: usize = 134; // long sys_rt_sigaction(int, const struct sigaction __user *, struct sigaction __user *, size_t)
     pub const SOCKET: usize = 198; // long sys_socket(int, int, int)

@@ -25,6 +25,7 @@ pub mod nr {
     pub const FORK: usize = 57; // long sys_fork(void)
     pub const WAIT4: usize = 61; // long sys_wait4(pid_t pid, int __user *stat_addr, int options, struct rusage __user *ru)
     pub const KILL: usize = 62; // long sys_kill(pid_t pid, int sig)
+    pub const CLOCK_GETTIME: usize = 228; // long sys_clock_gettime(clockid_t which_clock, struct __kernel_timespec __user *tp)
     /// `exit_group` ends every thread; plain `exit` (60) would end only this one.
     pub const EXIT: usize = 231; // long sys_exit_group(int error_code)
     pub const OPENAT: usize = 257; // long sys_openat(int dfd, const char __user *filename, int flags, umode_t mode)

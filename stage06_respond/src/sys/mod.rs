@@ -32,6 +32,7 @@ compile_error!(
      aarch64-unknown-linux-gnu and x86_64-unknown-linux-gnu"
 );
 
+pub mod clock;
 pub mod errno;
 pub mod fd;
 pub mod io;

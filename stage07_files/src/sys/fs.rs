@@ -38,29 +38,39 @@ pub fn open_directory(path: &[u8]) -> Result<Dir, Errno> {
 /// to the directory the previous one opened, and `O_NOFOLLOW` makes any
 /// segment that is a symbolic link fail with ELOOP. So no link is ever
 /// followed, anywhere in the path, and since path.rs lets no `..` through,
-/// nothing outside `root` can be reached. An empty path opens `root` itself.
+/// nothing outside `root` can be reached. An empty path opens `root` itself
+/// again, as a descriptor of its own that the caller closes like any other.
 ///
 /// Both kernels have a one-call way to say "no link anywhere": Darwin's
 /// `O_NOFOLLOW_ANY`, Linux's `openat2` with `RESOLVE_NO_SYMLINKS`. They
 /// differ, and each needs a recent kernel; this walk is the same on all
-/// three targets and costs an `openat` and a `close` per directory.
+/// three targets and costs an `openat` per segment and a `close` per
+/// folder on the way: a file in the root, one `openat`.
 ///
 /// `O_NONBLOCK` keeps the open of a named pipe from waiting for a writer;
 /// it changes nothing for files and directories.
 pub fn open_beneath(root: Dir, path: &[u8]) -> Result<Fd, Errno> {
-    // A descriptor of our own for `root`, so that the loop may close every
-    // directory it leaves, the first one included.
-    let mut fd = open_at(Some(root.fd()), b".", arch::O_DIRECTORY)?;
-    for segment in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
-        if segment.len() > NAME_MAX {
-            let _ = close(fd);
-            return Err(Errno::ENAMETOOLONG);
-        }
-        let next = open_at(Some(fd), segment, arch::O_NOFOLLOW | arch::O_NONBLOCK);
+    let mut segments = path.split(|&b| b == b'/').filter(|s| !s.is_empty());
+    let Some(first) = segments.next() else {
+        return open_at(Some(root.fd()), b".", arch::O_DIRECTORY);
+    };
+    let mut fd = open_segment(root.fd(), first)?;
+    for segment in segments {
+        // The folder just opened is ours to close; `root` never is.
+        let next = open_segment(fd, segment);
         let _ = close(fd);
         fd = next?;
     }
     Ok(fd)
+}
+
+/// Opens `segment`, one name, in the directory `dir`, without following
+/// a symbolic link.
+fn open_segment(dir: Fd, segment: &[u8]) -> Result<Fd, Errno> {
+    if segment.len() > NAME_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    open_at(Some(dir), segment, arch::O_NOFOLLOW | arch::O_NONBLOCK)
 }
 // ANCHOR_END: open
 

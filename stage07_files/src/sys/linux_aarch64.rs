@@ -25,6 +25,7 @@ pub mod nr {
     pub const FSTAT: usize = 80; // long sys_newfstat(unsigned int fd, struct stat __user *statbuf)
     /// `exit_group` ends every thread; plain `exit` (93) would end only this one.
     pub const EXIT: usize = 94; // long sys_exit_group(int error_code)
+    pub const CLOCK_GETTIME: usize = 113; // long sys_clock_gettime(clockid_t which_clock, struct __kernel_timespec __user *tp)
     pub const KILL: usize = 129; // long sys_kill(pid_t pid, int sig)
     pub const RT_SIGACTION: usize = 134; // long sys_rt_sigaction(int, const struct sigaction __user *, struct sigaction __user *, size_t)
     pub const SOCKET: usize = 198; // long sys_socket(int, int, int)

@@ -21,29 +21,53 @@ pub fn set_reuse_addr(sock: Socket) -> Result<(), Errno> {
     setsockopt(sock, arch::SOL_SOCKET, arch::SO_REUSEADDR, &1i32)
 }
 
-/// `seconds` as a `Timeval`.
-fn timeval(seconds: u32) -> Timeval {
+// ANCHOR: receive_timeout
+/// `micros` microseconds as a `Timeval`.
+fn timeval(micros: i64) -> Timeval {
     Timeval {
-        tv_sec: seconds as i64,
-        tv_usec: 0,
+        tv_sec: micros / 1_000_000,
+        tv_usec: (micros % 1_000_000) as _,
     }
 }
 
-/// Makes every read on socket `sock` give up with EAGAIN once `seconds`
-/// pass with no data, instead of waiting for ever. Each read gets the
-/// whole time afresh: this bounds a pause, not the whole conversation.
-pub fn set_receive_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
-    setsockopt(sock, arch::SOL_SOCKET, arch::SO_RCVTIMEO, &timeval(seconds))
+/// Makes every read on socket `sock` give up with EAGAIN once `micros`
+/// microseconds pass with no data, instead of waiting for ever. Each read
+/// gets the whole time afresh: this bounds a pause, not a request (conn.rs
+/// bounds that). 0 would mean no limit at all, so it is never passed.
+pub fn set_receive_timeout(sock: Socket, micros: i64) -> Result<(), Errno> {
+    setsockopt(sock, arch::SOL_SOCKET, arch::SO_RCVTIMEO, &timeval(micros))
 }
+// ANCHOR_END: receive_timeout
 
 // ANCHOR: send_timeout
 /// Makes every write on socket `sock` give up with EAGAIN once `seconds`
 /// pass without the client taking any data: a client that stops reading
 /// would otherwise hold its worker for as long as it likes.
 pub fn set_send_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
-    setsockopt(sock, arch::SOL_SOCKET, arch::SO_SNDTIMEO, &timeval(seconds))
+    let micros = seconds as i64 * 1_000_000;
+    setsockopt(sock, arch::SOL_SOCKET, arch::SO_SNDTIMEO, &timeval(micros))
 }
 // ANCHOR_END: send_timeout
+
+// ANCHOR: no_delay
+/// Turns off Nagle's algorithm on socket `sock`: a small write goes out at
+/// once, even while data sent before it is still waiting for its ACK.
+/// Without it, the body written after a head would wait for the client's
+/// delayed ACK, some 40 ms, on every request of a kept-alive connection.
+///
+/// Set on the listening socket, it holds for every socket accepted from
+/// it: Linux copies the whole listening socket, TCP state included, into
+/// each new one (net/core/sock.c, `sk_clone_lock` and `sock_copy`), and
+/// xnu copies `TF_NODELAY` from the listener's TCP block
+/// (bsd/netinet/tcp_input.c: `tp->t_flags |= tp0->t_flags & (TF_NOPUSH |
+/// TF_NOOPT | TF_NODELAY)`). The timeouts are not inherited everywhere:
+/// xnu's `sonewconn` (bsd/kern/uipc_socket2.c) copies `so_timeo` but not
+/// the buffers' `sb_timeo`, where `SO_RCVTIMEO` and `SO_SNDTIMEO` live, so
+/// those are set on every accepted socket.
+pub fn set_no_delay(sock: Socket) -> Result<(), Errno> {
+    setsockopt(sock, arch::IPPROTO_TCP, arch::TCP_NODELAY, &1i32)
+}
+// ANCHOR_END: no_delay
 
 /// Gives socket `sock` the local address `addr`.
 pub fn bind(sock: Socket, addr: &SockaddrIn) -> Result<(), Errno> {

@@ -15,6 +15,7 @@ import signal
 import socket
 import stat
 import struct
+import time
 
 from . import strace, xnu
 from .errors import Fatal, GuestExit
@@ -639,6 +640,28 @@ def sys_getitimer(s, c):
     return _getitimer(s, which, at)
 
 
+@syscall(116, "gettimeofday")
+def sys_gettimeofday(s, c):
+    tp, tzp, mach_time_at = c.size(0), c.size(1), c.size(2)
+    c.show(strace.pointer(tp), strace.pointer(tzp), strace.pointer(mach_time_at))
+    # bsd/kern/kern_time.c: on arm64 the time is copied out, never returned
+    # in x0/x1 (libsyscall/custom/__gettimeofday.s reads nothing back):
+    # struct user64_timeval {i64 sec, cast through a u32; i32 usec; pad}.
+    now = time.time_ns()
+    if tp:
+        sec, usec = (now // 1_000_000_000) & 0xFFFFFFFF, now // 1000 % 1_000_000
+        s.write(tp, struct.pack("<qi4x", sec, usec))
+    if tzp:
+        # struct timezone {int minuteswest; int dsttime}: the kernel's
+        # own, which launchd leaves at zero.
+        s.write(tzp, struct.pack("<ii", 0, 0))
+    if mach_time_at:
+        # mach_absolute_time: Apple silicon ticks at 24 MHz (a timebase
+        # of 125/3 ns a tick).
+        s.write(mach_time_at, struct.pack("<Q", time.monotonic_ns() * 3 // 125))
+    return 0
+
+
 @syscall(500, "getentropy")
 def sys_getentropy(s, c):
     buf, size = c.size(0), c.size(1)
@@ -1134,6 +1157,12 @@ def sys_accept(s, c):
     new, darwin = _name_call(s, accept)
     s.forget_fd(new)
     s.connected.add(new)
+    # Nor the timeouts, which Linux copies with the rest of the listener
+    # (net/core/sock.c, sock_copy): sonewconn copies so_timeo, never the
+    # buffers' sb_timeo, which hold SO_RCVTIMEO and SO_SNDTIMEO
+    # (bsd/kern/uipc_socket2.c), so an accepted socket starts with none.
+    for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
+        libc_setsockopt(new, socket.SOL_SOCKET, option, bytes(16), 16)
     # An accepted socket inherits SO_NOSIGPIPE (bsd/kern/uipc_socket2.c,
     # sonewconn) and, as on every BSD, the listener's non-blocking mode.
     if fd in s.nosigpipe:

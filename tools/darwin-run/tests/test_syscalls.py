@@ -6,6 +6,7 @@ import signal
 import socket
 import struct
 import tempfile
+import time
 import unittest
 
 from guest import build, call, data, err, ok, records, run
@@ -16,7 +17,7 @@ GETPID, ACCEPT, GETSOCKNAME, KILL, PIPE, SIGACTION = 20, 30, 32, 37, 42, 46
 SETITIMER, SOCKET, CONNECT, BIND, SETSOCKOPT, LISTEN = 83, 97, 98, 104, 105, 106
 WRITEV, SENDTO, SHUTDOWN, PREAD, LSEEK, POLL = 121, 133, 134, 153, 199, 230
 SENDFILE, FSTAT64, GETDIRENTRIES64, OPENAT, FSTATAT64, GETENTROPY = 337, 339, 344, 463, 470, 500
-RECVFROM, GETPEERNAME = 29, 31
+RECVFROM, GETPEERNAME, GETTIMEOFDAY, GETSOCKOPT = 29, 31, 116, 118
 
 # Darwin errno values (bsd/sys/errno.h)
 ENOENT, EBADF, ECHILD, EFAULT, EINVAL, ENOTDIR, ESPIPE = 2, 9, 10, 14, 22, 20, 29
@@ -436,6 +437,28 @@ class Sockets(unittest.TestCase):
         self.assertEqual(rec[1:], [ok(0), ok(0), err(EINVAL), err(EDOM), ok(0), err(EINVAL),
                                    err(ENOTSOCK), err(EBADF)])
 
+    def test_accepted_socket_inherits_nodelay_but_no_timeouts(self):
+        # xnu: tcp_input.c copies TF_NODELAY from the listener; sonewconn
+        # (uipc_socket2.c) copies so_timeo, never so_rcv/so_snd.sb_timeo.
+        SO_RCVTIMEO, SO_SNDTIMEO, TCP_NODELAY = 0x1006, 0x1005, 0x01
+        body = (self.server_body()
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_RCVTIMEO, "tv", 16)
+                + call(SETSOCKOPT, "x19", 0xFFFF, SO_SNDTIMEO, "tv", 16)
+                + call(SETSOCKOPT, "x19", 6, TCP_NODELAY, "one", 4)
+                + call(SOCKET, 2, 1, 0, keep="x20") + call(CONNECT, "x20", "name", 16)
+                + call(ACCEPT, "x19", 0, 0, keep="x21")
+                + call(GETSOCKOPT, "x21", 0xFFFF, SO_RCVTIMEO, "got", "gotlen")
+                + call(WRITE, 2, "got", 16)
+                + call(GETSOCKOPT, "x21", 0xFFFF, SO_SNDTIMEO, "got", "gotlen")
+                + call(WRITE, 2, "got", 16)
+                + call(GETSOCKOPT, "x21", 6, TCP_NODELAY, "got", "gotlen")
+                + call(WRITE, 2, "got", 4))
+        extra = (self.extra() + ".p2align 3\ntv: .quad 7\n.word 0, 0\none: .word 1\n"
+                 + "got: .space 16\ngotlen: .word 16\n")
+        out = run(build("inherit", body, extra), strict=True)
+        self.assertEqual(out.stderr[16:48], bytes(32))  # no receive or send timeout
+        self.assertNotEqual(struct.unpack("<i", out.stderr[48:52])[0], 0)  # TCP_NODELAY on
+
     def test_connect_accept_send_and_shutdown(self):
         MSG_NOSIGNAL = 0x80000
         body = (self.server_body()
@@ -506,3 +529,18 @@ class Sockets(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Time(unittest.TestCase):
+    def test_gettimeofday_copies_out_a_user64_timeval(self):
+        before = int(time.time())
+        body = (call(GETTIMEOFDAY, "tv", 0, 0) + call(WRITE, 2, "tv", 16)
+                + call(GETTIMEOFDAY, "tv", "tz", "abs") + call(WRITE, 2, "tz", 8)
+                + call(GETTIMEOFDAY, 8, 0, 0) + call(GETTIMEOFDAY, 0, 0, 0))
+        extra = ".p2align 3\ntv: .space 16\ntz: .quad -1\nabs: .quad 0\n"
+        out = run(build("gettimeofday", body, extra), strict=True)
+        # The time is in memory, not in x0 and x1, which say 0 and 0.
+        self.assertEqual(records(out.stdout), [ok(0), ok(16), ok(0), ok(8), err(EFAULT), ok(0)])
+        sec, usec, pad = struct.unpack("<qii", out.stderr[:16])
+        self.assertTrue(before <= sec <= int(time.time()) and 0 <= usec < 1000000 and pad == 0)
+        self.assertEqual(out.stderr[16:24], bytes(8))  # struct timezone, zeroed
