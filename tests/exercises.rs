@@ -11,7 +11,8 @@
 use std::path::PathBuf;
 use workbook_tests::patched::{self, Patch};
 use workbook_tests::{
-    Server, exchange, get_request, run, send_byte_by_byte, shown as shown_bytes, shown_request,
+    Server, exchange, get_request, run, send_byte_by_byte, send_cut_short, shown as shown_bytes,
+    shown_request,
     stage, stage_with_closed, to_completion, transcript, with_binaries, workspace_root,
 };
 
@@ -703,6 +704,182 @@ fn ch05_head_without_body() {
         "{text}"
     );
     shown("ch05-head-without-body", &text);
+}
+
+// Chapter 7
+
+/// A scratch folder for a stage 07 server: `www/`, the document root, and
+/// beside it `secret.txt`, which no request may reach. Removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let top = std::env::temp_dir().join(format!("workbook-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&top);
+        std::fs::create_dir_all(top.join("www")).unwrap();
+        std::fs::write(top.join("secret.txt"), "secret\n").unwrap();
+        Scratch(top)
+    }
+
+    fn root(&self) -> PathBuf {
+        self.0.join("www")
+    }
+
+    /// `stage07_files` serving `www/`, with `extra` arguments.
+    fn start(&self, extra: &[&str]) -> Server {
+        let root = self.root().display().to_string();
+        let mut args = vec!["0", root.as_str()];
+        args.extend_from_slice(extra);
+        Server::start("stage07_files", &args)
+    }
+
+    /// The names in `www/` and in its folders, hidden ones included,
+    /// sorted: a folder's with a `/` after it, a link's with `@`.
+    fn names(&self) -> Vec<String> {
+        fn walk(dir: &std::path::Path, prefix: &str, names: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let entry = entry.unwrap();
+                let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+                let kind = entry.file_type().unwrap();
+                if kind.is_symlink() {
+                    names.push(format!("{name}@"));
+                } else if kind.is_dir() {
+                    names.push(format!("{name}/"));
+                    walk(&entry.path(), &format!("{name}/"), names);
+                } else {
+                    names.push(name);
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(&self.root(), "", &mut names);
+        names.sort();
+        names
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A request with `method` and `target`, and `content` after it if any.
+fn request_with(method: &str, target: &str, content: Option<&[u8]>) -> Vec<u8> {
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: x\r\n").into_bytes();
+    if let Some(content) = content {
+        request.extend(format!("Content-Length: {}\r\n", content.len()).bytes());
+    }
+    request.extend(b"\r\n");
+    request.extend(content.unwrap_or_default());
+    request
+}
+
+/// The body of an answer: what follows its head.
+fn body_of(answer: &[u8]) -> String {
+    let at = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    String::from_utf8_lossy(&answer[at + 4..]).into_owned()
+}
+
+#[test]
+fn ch07_put_and_delete() {
+    use std::io::Write;
+    let Some(bin) = solution("ch07-put-and-delete") else {
+        return;
+    };
+    let scratch = Scratch::new("ch07-put");
+    std::fs::create_dir(scratch.root().join("docs")).unwrap();
+    std::fs::write(scratch.root().join("docs/old.txt"), "old\n").unwrap();
+    std::os::unix::fs::symlink("/", scratch.root().join("everything")).unwrap();
+    std::os::unix::fs::symlink("../secret.txt", scratch.root().join("secret.txt")).unwrap();
+    let text = with_binaries(&bin, || {
+        let server = scratch.start(&["1"]);
+        let port = server.port;
+        let mut text = String::new();
+        let mut step = |method: &str, target: &str, content: Option<&[u8]>, status: &str| {
+            let answer = exchange(port, &request_with(method, target, content));
+            assert_eq!(status_line(&answer), status, "{method} {target}");
+            let sent = content.map_or(String::new(), |c| format!(" ({} bytes)", c.len()));
+            text += &format!("{method} {target}{sent} -- {status}");
+            if method == "GET" && status.ends_with("200 OK") {
+                text += &format!(": {:?}", body_of(&answer));
+            }
+            text.push('\n');
+        };
+        step("PUT", "/notes.txt", Some(b"first\n"), "HTTP/1.1 201 Created");
+        step("GET", "/notes.txt", None, "HTTP/1.1 200 OK");
+        step("PUT", "/notes.txt", Some(b"second\n"), "HTTP/1.1 204 No Content");
+        step("GET", "/notes.txt", None, "HTTP/1.1 200 OK");
+        step("PUT", "/docs/old.txt", Some(b"new\n"), "HTTP/1.1 204 No Content");
+        step("DELETE", "/notes.txt", None, "HTTP/1.1 204 No Content");
+        step("GET", "/notes.txt", None, "HTTP/1.1 404 Not Found");
+        step("DELETE", "/notes.txt", None, "HTTP/1.1 404 Not Found");
+        let x = Some(&b"x"[..]);
+        for (target, status) in [
+            ("/%2e%2e/secret.txt", "HTTP/1.1 403 Forbidden"),
+            ("/.hidden", "HTTP/1.1 403 Forbidden"),
+            ("/everything/tmp/x", "HTTP/1.1 403 Forbidden"),
+            ("/secret.txt", "HTTP/1.1 403 Forbidden"),
+            ("/docs", "HTTP/1.1 409 Conflict"),
+            ("/docs/old.txt/x", "HTTP/1.1 409 Conflict"),
+            ("/missing/x", "HTTP/1.1 404 Not Found"),
+        ] {
+            step("PUT", target, x, status);
+        }
+        for (target, status) in [
+            ("/secret.txt", "HTTP/1.1 403 Forbidden"),
+            ("/docs/", "HTTP/1.1 409 Conflict"),
+        ] {
+            step("DELETE", target, None, status);
+        }
+        // The content in two pieces, the second after a pause: the first
+        // came with the head, the rest the server reads from the socket.
+        let big = vec![b'a'; 300 * 1024];
+        let request = request_with("PUT", "/big.txt", Some(&big));
+        let mut stream = workbook_tests::connect(port);
+        stream.write_all(&request[..1000]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        stream.write_all(&request[1000..]).unwrap();
+        let answer = workbook_tests::answer(stream);
+        assert_eq!(status_line(&answer), "HTTP/1.1 201 Created");
+        assert_eq!(std::fs::read(scratch.root().join("big.txt")).unwrap(), big);
+        text += "PUT /big.txt (307200 bytes, in two writes) -- HTTP/1.1 201 Created\n";
+        // Over the limit, and no length at all.
+        let head = "PUT /huge.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n";
+        let answer = send_cut_short(port, head.as_bytes());
+        assert_eq!(status_line(&answer), "HTTP/1.1 413 Content Too Large");
+        text += "PUT /huge.txt (Content-Length: 1048577) -- HTTP/1.1 413 Content Too Large\n";
+        let answer = exchange(port, b"PUT /nolength.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(status_line(&answer), "HTTP/1.1 411 Length Required");
+        text += "PUT /nolength.txt (no Content-Length) -- HTTP/1.1 411 Length Required\n";
+        // A client that announces 100 bytes, sends 10 and leaves.
+        let head = "PUT /cut.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789";
+        let answer = send_cut_short(port, head.as_bytes());
+        assert_eq!(status_line(&answer), "HTTP/1.1 400 Bad Request");
+        text += "PUT /cut.txt (10 of 100 bytes, then the client leaves) -- HTTP/1.1 400 Bad Request\n";
+        // And one that sends 10 and waits: TIMEOUT is 1 second.
+        let mut stream = workbook_tests::connect(port);
+        stream.write_all(head.as_bytes()).unwrap();
+        let answer = workbook_tests::answer(stream);
+        assert_eq!(status_line(&answer), "HTTP/1.1 408 Request Timeout");
+        text += "PUT /cut.txt (10 of 100 bytes, then nothing) -- HTTP/1.1 408 Request Timeout\n";
+        server.stop_cleanly();
+        text
+    });
+    // Nothing left behind: no temporary file, nothing outside the root.
+    let names = scratch.names();
+    assert_eq!(
+        names,
+        ["big.txt", "docs/", "docs/old.txt", "everything@", "secret.txt@"],
+        "{names:?}"
+    );
+    assert_eq!(std::fs::read_to_string(scratch.root().join("docs/old.txt")).unwrap(), "new\n");
+    assert_eq!(std::fs::read_to_string(scratch.0.join("secret.txt")).unwrap(), "secret\n");
+    let text = format!(
+        "{text}(what www holds after, read by the test: / ends a folder, @ a link)\n{}\n",
+        names.join("\n")
+    );
+    shown("ch07-put-and-delete", &text);
 }
 
 // The inventory
