@@ -706,6 +706,118 @@ fn ch05_head_without_body() {
     shown("ch05-head-without-body", &text);
 }
 
+// Chapter 6
+
+#[test]
+fn ch06_options() {
+    let Some(bin) = solution("ch06-options") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &["0"]);
+        let mut text = answers(
+            &server,
+            &[
+                ("the server", b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"),
+                ("a page", b"OPTIONS /echo HTTP/1.1\r\nHost: x\r\n\r\n"),
+            ],
+        );
+        for (request, status) in [
+            (&b"OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n"[..], "HTTP/1.1 200 OK"),
+            (b"OPTIONS /missing HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 404 Not Found"),
+            (b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400 Bad Request"),
+            (b"OPTIONS *x HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400 Bad Request"),
+            (b"POST / HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 405 Method Not Allowed"),
+        ] {
+            let answer = exchange(server.port, request);
+            assert_eq!(status_line(&answer), status, "{}", shown_bytes(request));
+            if status.ends_with("405 Method Not Allowed") {
+                let answer = String::from_utf8_lossy(&answer);
+                assert!(answer.contains("\r\nAllow: GET, HEAD, OPTIONS\r\n"), "{answer}");
+            }
+            text += &format!("{}-- {status}\n", shown_request(request));
+        }
+        server.stop_cleanly();
+        text
+    });
+    assert!(
+        text.contains("Content-Length: 0\\r\\n\nAllow: GET, HEAD, OPTIONS\\r\\n"),
+        "{text}"
+    );
+    shown("ch06-options", &text);
+}
+
+#[test]
+fn ch06_robots_txt() {
+    let Some(bin) = solution("ch06-robots-txt") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &["0"]);
+        let text = answers(
+            &server,
+            &[("robots.txt", b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\n")],
+        );
+        let answer = exchange(server.port, &get_request("/"));
+        assert_eq!(status_line(&answer), "HTTP/1.1 200 OK");
+        server.stop_cleanly();
+        text
+    });
+    assert!(
+        text.ends_with("User-agent: *\\n\nDisallow: /echo\\n\n\n"),
+        "{text}"
+    );
+    shown("ch06-robots-txt", &text);
+}
+
+/// Each response in `answer`, several on one connection, as its status
+/// line and its `Connection` field, if any.
+fn status_and_connection(answer: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(answer);
+    text.split("HTTP/1.1 ")
+        .skip(1)
+        .map(|response| {
+            let status = response.lines().next().unwrap_or_default();
+            match response.lines().find(|l| l.starts_with("Connection: ")) {
+                Some(connection) => format!("HTTP/1.1 {status}, {connection}"),
+                None => format!("HTTP/1.1 {status}"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn ch06_max_requests_argument() {
+    use std::io::Write;
+    let Some(bin) = solution("ch06-max-requests-argument") else {
+        return;
+    };
+    let three = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3);
+    let text = with_binaries(&bin, || {
+        let mut text = String::new();
+        for max in ["2", "1"] {
+            let server = Server::start("stage06_respond", &["0", "10", "5", max]);
+            // Three requests in one write, on one connection; the client
+            // does not close.
+            let mut stream = workbook_tests::connect(server.port);
+            stream.write_all(&three).unwrap();
+            let answers = status_and_connection(&workbook_tests::answer(stream));
+            text += &format!("$ stage06_respond 0 10 5 {max}\n(3 requests on one connection)\n");
+            for line in &answers {
+                text += &format!("{line}\n");
+            }
+            text += "(the server closes)\n";
+            let expected = max.parse::<usize>().unwrap();
+            assert_eq!(answers.len(), expected, "{answers:?}");
+            assert!(answers[expected - 1].ends_with("Connection: close"), "{answers:?}");
+            server.stop_cleanly();
+        }
+        text + &runs("stage06_respond", &[&["0", "10", "5", "0"]])
+    });
+    assert!(text.contains("error: not a max: \"0\""), "{text}");
+    shown("ch06-max-requests-argument", &text);
+}
+
 // Chapter 7
 
 /// A scratch folder for a stage 07 server: `www/`, the document root, and
