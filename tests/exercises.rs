@@ -837,6 +837,17 @@ impl Scratch {
         self.0.join("www")
     }
 
+    /// Writes `contents` to `path` in `www/`, last modified at a fixed
+    /// time, so that `Last-Modified` and `ETag` are the same in every run.
+    fn file(&self, path: &str, contents: &str) {
+        let path = self.root().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        file.set_modified(time).unwrap();
+    }
+
     /// `stage07_files` serving `www/`, with `extra` arguments.
     fn start(&self, extra: &[&str]) -> Server {
         let root = self.root().display().to_string();
@@ -992,6 +1003,85 @@ fn ch07_put_and_delete() {
         names.join("\n")
     );
     shown("ch07-put-and-delete", &text);
+}
+
+#[test]
+fn ch07_index_htm() {
+    let Some(bin) = solution("ch07-index-htm") else {
+        return;
+    };
+    let scratch = Scratch::new("ch07-index-htm");
+    scratch.file("old/index.htm", "<h1>old site</h1>\n");
+    scratch.file("both/index.htm", "<h1>htm</h1>\n");
+    scratch.file("both/index.html", "<h1>html</h1>\n");
+    let text = with_binaries(&bin, || {
+        let server = scratch.start(&[]);
+        let mut text = String::new();
+        for target in ["/old/", "/both/"] {
+            let answer = exchange(server.port, &get_request(target));
+            text += &format!("## GET {target}\n{}\n", shown_bytes(&answer));
+        }
+        // A folder with neither still gets its listing.
+        let answer = exchange(server.port, &get_request("/"));
+        assert!(String::from_utf8_lossy(&answer).contains("<title>Index of /</title>"));
+        server.stop_cleanly();
+        text
+    });
+    assert!(text.contains("<h1>old site</h1>"), "{text}");
+    assert!(text.contains("<h1>html</h1>") && !text.contains("<h1>htm</h1>"), "{text}");
+    shown("ch07-index-htm", &text);
+}
+
+#[test]
+fn ch07_webmanifest() {
+    let Some(bin) = solution("ch07-webmanifest") else {
+        return;
+    };
+    let scratch = Scratch::new("ch07-webmanifest");
+    scratch.file("app.webmanifest", "{\"name\": \"Workbook\"}\n");
+    let text = with_binaries(&bin, || {
+        let server = scratch.start(&[]);
+        let answer = exchange(server.port, &get_request("/app.webmanifest"));
+        server.stop_cleanly();
+        format!("## GET /app.webmanifest\n{}", shown_bytes(&answer))
+    });
+    assert!(
+        text.contains("Content-Type: application/manifest+json\\r\\n"),
+        "{text}"
+    );
+    shown("ch07-webmanifest", &text);
+}
+
+#[test]
+fn ch07_no_listing() {
+    let Some(bin) = solution("ch07-no-listing") else {
+        return;
+    };
+    let scratch = Scratch::new("ch07-no-listing");
+    scratch.file("site/index.html", "<h1>site</h1>\n");
+    scratch.file("notes.txt", "notes\n");
+    let text = with_binaries(&bin, || {
+        let mut text = String::new();
+        for flag in [&[][..], &["--no-listing"]] {
+            let root = scratch.root().display().to_string();
+            let mut args: Vec<&str> = flag.to_vec();
+            args.extend(["0", root.as_str()]);
+            let server = Server::start("stage07_files", &args);
+            text += &format!("$ {}\n", command_line("stage07_files", &args));
+            for target in ["/", "/site/", "/notes.txt"] {
+                let answer = exchange(server.port, &get_request(target));
+                text += &format!("GET {target} -- {}\n", status_line(&answer));
+            }
+            server.stop_cleanly();
+        }
+        text + &runs("stage07_files", &[&["--no-listing", "--no-listing"]])
+    });
+    let runs: Vec<&str> = text.split("$ ").collect();
+    assert!(runs[1].contains("GET / -- HTTP/1.1 200 OK"), "{text}");
+    assert!(runs[2].contains("GET / -- HTTP/1.1 403 Forbidden"), "{text}");
+    assert!(runs[2].contains("GET /site/ -- HTTP/1.1 200 OK"), "{text}");
+    assert!(runs[3].contains("error: not a port: \"--no-listing\""), "{text}");
+    shown("ch07-no-listing", &text.replace(&scratch.root().display().to_string(), "www"));
 }
 
 // The inventory
