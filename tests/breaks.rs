@@ -461,6 +461,276 @@ fn ch05_close_at_once() {
     shown("ch05-close-at-once", &text);
 }
 
+// Chapter 6
+
+/// `curl -sS -o /dev/null URL`, as the page shows it: the command, curl's
+/// message, and its exit status, with the port replaced.
+fn curl_session(port: u16, path: &str) -> String {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", &url])
+        .output()
+        .unwrap();
+    let text = format!(
+        "$ curl -sS -o /dev/null {url}; echo \"curl exit status: $?\"\n{}curl exit status: {}\n",
+        String::from_utf8_lossy(&out.stderr),
+        out.status.code().unwrap_or(-1)
+    );
+    patched::redact_ports(&text)
+}
+
+#[test]
+fn ch06_length_plus_one() {
+    let Some(bin) = broken("ch06-length-plus-one") else {
+        return;
+    };
+    if !workbook_tests::client_available("curl", "ch06_length_plus_one") {
+        return;
+    }
+    let text = with_binaries(&bin, || {
+        // IDLE 1: curl keeps the connection, waiting for the missing byte,
+        // until the server closes it as idle.
+        let server = Server::start("stage06_respond", &["0", "10", "1"]);
+        let text = curl_session(server.port, "/missing");
+        server.stop_cleanly();
+        text
+    });
+    assert!(
+        text.contains("curl: (18) transfer closed with 1 bytes remaining to read\ncurl exit status: 18\n"),
+        "{text}"
+    );
+    shown("ch06-length-plus-one", &text);
+}
+
+#[test]
+fn ch06_length_minus_one() {
+    use std::io::Write;
+    let Some(bin) = broken("ch06-length-minus-one") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &["0"]);
+        // Two requests on one connection: the first body's last byte is
+        // left over, and read as the start of the second response.
+        let mut stream = workbook_tests::connect(server.port);
+        let two = [
+            &b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            &get_request("/missing"),
+        ]
+        .concat();
+        stream.write_all(&two).unwrap();
+        let answer = workbook_tests::answer(stream);
+        server.stop_cleanly();
+        let head_end = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&answer[..head_end]);
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body = &answer[head_end..head_end + length];
+        let rest = &answer[head_end + length..];
+        format!(
+            "first response: Content-Length: {length}, its body ends {:?}\n\
+             what the client reads as the second response starts {:?}\n",
+            String::from_utf8_lossy(&body[body.len() - 8..]),
+            String::from_utf8_lossy(&rest[..12]),
+        )
+    });
+    assert!(
+        text.contains("second response starts \"\\nHTTP/1.1 40\""),
+        "{text}"
+    );
+    shown("ch06-length-minus-one", &text);
+}
+
+#[test]
+fn ch06_no_head_deadline() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let Some(bin) = broken("ch06-no-head-deadline") else {
+        return;
+    };
+    // TIMEOUT 1; the head trickles a byte every 0.3 s, for 3 s in all.
+    let trickle = |stage_name: &str| {
+        let server = Server::start(stage_name, &["0", "1"]);
+        let mut stream = workbook_tests::connect(server.port);
+        let head = b"GET / HTTP/1.1\r\nX: ";
+        for &byte in head.iter().chain(b"aaaaaaaaaa") {
+            // The real stage closes the connection after its 408.
+            if stream.write_all(&[byte]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        stream.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 4096];
+        let early = match stream.read(&mut buf) {
+            Ok(n) => buf[..n].to_vec(),
+            Err(_) => Vec::new(),
+        };
+        stream.set_nonblocking(false).unwrap();
+        let _ = stream.write_all(b"\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let answer = workbook_tests::answer(stream);
+        server.stop_cleanly();
+        (early, answer)
+    };
+    let (early, answer) = with_binaries(&bin, || trickle("stage06_respond"));
+    assert!(early.is_empty(), "{}", workbook_tests::shown(&early));
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let mut text = String::from(
+        "$ stage06_respond 0 1   (TIMEOUT 1)\n\
+         client: a head trickled a byte every 0.3 s, for 3 s\n\
+         client: no answer yet, no 408\n\
+         client: ends the head: HTTP/1.1 200 OK\n",
+    );
+    // The real stage answers the same client with 408 once the second is up.
+    let (early, _) = trickle("stage06_respond");
+    assert!(early.starts_with(b"HTTP/1.1 408 Request Timeout\r\n"));
+    text += "(the real stage: HTTP/1.1 408 Request Timeout, one second after the first byte)\n";
+    shown("ch06-no-head-deadline", &text);
+}
+
+#[test]
+fn ch06_no_request_limit() {
+    use std::io::Write;
+    let Some(bin) = broken("ch06-no-request-limit") else {
+        return;
+    };
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &["0"]);
+        let mut stream = workbook_tests::connect(server.port);
+        let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        stream.write_all(&request.repeat(150)).unwrap();
+        stream.write_all(&get_request("/")).unwrap();
+        let answer = workbook_tests::answer(stream);
+        server.stop_cleanly();
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let count = answer.matches("HTTP/1.1 200 OK\r\n").count();
+        let closes = answer.matches("Connection: close\r\n").count();
+        format!(
+            "151 requests on one connection: {count} answers, {closes} of them with \
+             Connection: close (the last, which the client asked for)\n"
+        )
+    });
+    assert_eq!(
+        text,
+        "151 requests on one connection: 151 answers, 1 of them with Connection: close \
+         (the last, which the client asked for)\n"
+    );
+    shown("ch06-no-request-limit", &text);
+}
+
+#[test]
+fn ch06_pool_of_16() {
+    use std::io::{Read, Write};
+    let Some(bin) = broken("ch06-pool-of-16") else {
+        return;
+    };
+    let mut text = String::new();
+    with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &["0"]);
+        let silent: Vec<_> = (0..16)
+            .map(|_| workbook_tests::connect(server.port))
+            .collect();
+        text += "16 clients: connect and send nothing\n";
+        let mut waiting = workbook_tests::connect(server.port);
+        waiting.write_all(&get_request("/")).unwrap();
+        waiting
+            .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        let err = waiting
+            .read(&mut byte)
+            .expect_err("no answer while the 16 workers are held");
+        assert!(matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ));
+        text += "client 17: sends GET /, and has no answer after 1 second\n";
+        drop(silent);
+        waiting.set_read_timeout(None).unwrap();
+        let answer = workbook_tests::answer(waiting);
+        assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        text += "the 16 close\nclient 17: HTTP/1.1 200 OK\n";
+        server.stop();
+    });
+    shown("ch06-pool-of-16", &text);
+}
+
+/// How many of 20 answers on one connection to `stage07_files` serving
+/// `root` had their file still unsent in the server's socket when the
+/// client had read the head: `ss` reports the server side's `notsent`
+/// bytes (Linux's `tcpi_notsent_bytes`).
+#[cfg(target_os = "linux")]
+fn held_back(root: &str) -> usize {
+    use std::io::{Read, Write};
+    let server = Server::start("stage07_files", &["0", root]);
+    let port = server.port;
+    let mut stream = workbook_tests::connect(port);
+    let mut held = 0;
+    for _ in 0..20 {
+        stream
+            .write_all(b"GET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let first = stream.read(&mut buf).unwrap();
+        let head_end = buf[..first]
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("the head comes whole")
+            + 4;
+        let mut got = first - head_end;
+        if got == 0 {
+            let filter = format!("( sport = :{port} )");
+            let out = std::process::Command::new("ss")
+                .args(["-tinH", "state", "established", &filter])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains(" notsent:648") {
+                held += 1;
+            }
+        }
+        while got < 648 {
+            got += stream.read(&mut buf).unwrap();
+        }
+    }
+    drop(stream);
+    server.stop_cleanly();
+    held
+}
+
+/// Linux only: `ss` and the socket statistics it reads.
+#[test]
+#[cfg(target_os = "linux")]
+fn ch06_no_nodelay() {
+    let Some(bin) = broken("ch06-no-nodelay") else {
+        return;
+    };
+    if !workbook_tests::client_available("ss", "ch06_no_nodelay") {
+        return;
+    }
+    let site = std::env::temp_dir().join(format!("workbook-nagle-{}", std::process::id()));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("notes.txt"), "n".repeat(648)).unwrap();
+    let root = site.display().to_string();
+    let broken_held = with_binaries(&bin, || held_back(&root));
+    let real_held = held_back(&root);
+    let _ = std::fs::remove_dir_all(&site);
+    // How many times `ss` catches the stall varies; that it does, and
+    // never with TCP_NODELAY, does not.
+    assert!(broken_held > 0, "the file was never seen held back");
+    assert_eq!(real_held, 0, "TCP_NODELAY sends the file at once");
+    shown(
+        "ch06-no-nodelay",
+        "20 requests for a 648-byte file, one at a time, on one connection; after\n\
+         each head, `ss -tin` on the server's side of the connection:\n\
+         without TCP_NODELAY: notsent:648 seen (the file waits for the ACK of the head)\n\
+         stage 07 as it is: never notsent\n",
+    );
+}
+
 // The inventory
 
 /// Every break is named (`"NAME"`) by a test here, or by the list of
