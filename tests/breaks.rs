@@ -177,7 +177,12 @@ fn ch03_no_reuseaddr() {
     let restart = || {
         let server = Server::start("stage04_accept", &["0"]);
         let port = server.port;
-        let answer = exchange(port, &get_request("/"));
+        // The server must close first, to be the side left in TIME_WAIT:
+        // the client sends no FIN before the answer's end (`exchange`
+        // would).
+        let mut stream = workbook_tests::connect(port);
+        std::io::Write::write_all(&mut stream, &get_request("/")).unwrap();
+        let answer = workbook_tests::answer(stream);
         assert!(answer.starts_with(b"HTTP/1.1 200 OK"));
         server.stop_cleanly();
         let port = port.to_string();
@@ -496,7 +501,9 @@ fn ch06_length_plus_one() {
         text
     });
     assert!(
-        text.contains("curl: (18) transfer closed with 1 bytes remaining to read\ncurl exit status: 18\n"),
+        text.contains(
+            "curl: (18) transfer closed with 1 bytes remaining to read\ncurl exit status: 18\n"
+        ),
         "{text}"
     );
     shown("ch06-length-plus-one", &text);
@@ -729,6 +736,300 @@ fn ch06_no_nodelay() {
          without TCP_NODELAY: notsent:648 seen (the file waits for the ACK of the head)\n\
          stage 07 as it is: never notsent\n",
     );
+}
+
+// Chapter 7
+
+/// A scratch folder: `www/`, the document root, and beside it `secret.txt`,
+/// which no request may reach. Removed when dropped.
+struct Site(PathBuf);
+
+impl Site {
+    fn new(name: &str) -> Site {
+        let top = std::env::temp_dir().join(format!("workbook-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&top);
+        std::fs::create_dir_all(top.join("www")).unwrap();
+        std::fs::write(top.join("secret.txt"), "secret\n").unwrap();
+        Site(top)
+    }
+
+    fn root(&self) -> String {
+        self.0.join("www").display().to_string()
+    }
+
+    /// Writes `contents` to `name` in `www/`, last modified at a fixed
+    /// time, so that `Last-Modified` and `ETag` are the same in every run.
+    fn file(&self, name: &str, contents: &str) {
+        let path = self.0.join("www").join(name);
+        std::fs::write(&path, contents).unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        file.set_modified(time).unwrap();
+    }
+
+    /// `stage07_files 0 www` and `extra` arguments.
+    fn start(&self, extra: &[&str]) -> Server {
+        let root = self.root();
+        let mut args = vec!["0", root.as_str()];
+        args.extend_from_slice(extra);
+        Server::start("stage07_files", &args)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `request`'s request line, then the answer, as the page shows them.
+fn asked(port: u16, request: &[u8]) -> String {
+    let answer = exchange(port, request);
+    let line = request.split(|&b| b == b'\r').next().unwrap_or_default();
+    format!(
+        "## {}\n{}",
+        String::from_utf8_lossy(line),
+        workbook_tests::shown(&answer)
+    )
+}
+
+#[test]
+fn ch07_check_before_decode() {
+    let Some(bin) = broken("ch07-check-before-decode") else {
+        return;
+    };
+    let site = Site::new("ch07-check-before-decode");
+    let text = with_binaries(&bin, || {
+        let server = site.start(&[]);
+        let text = asked(server.port, &get_request("/%2e%2e/secret.txt"));
+        server.stop_cleanly();
+        text
+    });
+    assert!(text.contains("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.ends_with("\\r\\n\n\\r\\n\nsecret\\n\n"), "{text}");
+    shown("ch07-check-before-decode", &hide_dates(&text));
+}
+
+/// `text` with the date of `Last-Modified` hidden, and the `ETag` made
+/// of it: they change with every run of a test that makes its files.
+fn hide_dates(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.starts_with("Last-Modified: ") {
+                "Last-Modified: [DATE]\\r\\n".to_owned()
+            } else if line.starts_with("ETag: ") {
+                "ETag: [ETAG]\\r\\n".to_owned()
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn ch07_nul_through() {
+    let Some(bin) = broken("ch07-nul-through") else {
+        return;
+    };
+    let site = Site::new("ch07-nul-through");
+    site.file("notes.txt", "just notes\n");
+    let text = with_binaries(&bin, || {
+        let server = site.start(&[]);
+        let text = asked(server.port, &get_request("/notes.txt%00.html"));
+        server.stop_cleanly();
+        text
+    });
+    assert!(text.contains("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.contains("Content-Type: text/html"), "{text}");
+    assert!(text.ends_with("just notes\\n\n"), "{text}");
+    shown("ch07-nul-through", &text);
+}
+
+#[test]
+fn ch07_nofollow_last_only() {
+    let Some(bin) = broken("ch07-nofollow-last-only") else {
+        return;
+    };
+    let site = Site::new("ch07-nofollow-last-only");
+    std::os::unix::fs::symlink("..", site.0.join("www/up")).unwrap();
+    let text = with_binaries(&bin, || {
+        let server = site.start(&[]);
+        let last = exchange(server.port, &get_request("/up/"));
+        assert_eq!(status_line(&last), "HTTP/1.1 403 Forbidden");
+        let text = asked(server.port, &get_request("/up/secret.txt"));
+        server.stop_cleanly();
+        format!("(www/up is a link to ..)\n## GET /up/ -- HTTP/1.1 403 Forbidden\n{text}")
+    });
+    assert!(text.ends_with("secret\\n\n"), "{text}");
+    shown("ch07-nofollow-last-only", &hide_dates(&text));
+}
+
+/// The status line of an answer.
+fn status_line(answer: &[u8]) -> String {
+    let line = answer.split(|&b| b == b'\r').next().unwrap_or_default();
+    String::from_utf8_lossy(line).into_owned()
+}
+
+/// The value of the header field `name` in `answer`.
+fn field(answer: &[u8], name: &str) -> String {
+    let text = String::from_utf8_lossy(answer);
+    let prefix = format!("{name}: ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+        .to_owned()
+}
+
+#[test]
+fn ch07_304_with_length() {
+    let Some(bin) = broken("ch07-304-with-length") else {
+        return;
+    };
+    let site = Site::new("ch07-304-with-length");
+    site.file("notes.txt", "just notes\n");
+    let text = with_binaries(&bin, || {
+        let server = site.start(&[]);
+        let first = exchange(server.port, &get_request("/notes.txt"));
+        let etag = field(&first, "ETag");
+        let request = format!(
+            "GET /notes.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+        );
+        let text = asked(server.port, request.as_bytes());
+        server.stop_cleanly();
+        text
+    });
+    assert!(text.contains("HTTP/1.1 304 Not Modified"), "{text}");
+    assert!(text.contains("Content-Length: 0\\r\\n"), "{text}");
+    shown("ch07-304-with-length", &text);
+}
+
+#[test]
+fn ch07_date_decides() {
+    let Some(bin) = broken("ch07-date-decides") else {
+        return;
+    };
+    let site = Site::new("ch07-date-decides");
+    site.file("notes.txt", "new notes\n");
+    // The client's copy has another tag, fetched the second the file was
+    // last changed: the tag says it changed, the date says it did not.
+    let request = "GET /notes.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"b-6553f100\"\r\n\
+                   If-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT\r\nConnection: close\r\n\r\n";
+    let text = with_binaries(&bin, || {
+        let server = site.start(&[]);
+        let answer = exchange(server.port, request.as_bytes());
+        server.stop_cleanly();
+        status_line(&answer)
+    });
+    assert_eq!(text, "HTTP/1.1 304 Not Modified");
+    let real = {
+        let server = site.start(&[]);
+        let answer = exchange(server.port, request.as_bytes());
+        server.stop_cleanly();
+        status_line(&answer)
+    };
+    assert_eq!(real, "HTTP/1.1 200 OK");
+    shown(
+        "ch07-date-decides",
+        &format!(
+            "{}--\nthe break: {text}\nstage 07 as it is: {real}\n",
+            workbook_tests::shown_request(request.as_bytes())
+        ),
+    );
+}
+
+#[test]
+fn ch07_range_past_end() {
+    let Some(bin) = broken("ch07-range-past-end") else {
+        return;
+    };
+    if !workbook_tests::client_available("curl", "ch07_range_past_end") {
+        return;
+    }
+    let site = Site::new("ch07-range-past-end");
+    site.file("digits.txt", "0123456789\n");
+    let text = with_binaries(&bin, || {
+        // IDLE 1: curl waits for the rest until the server closes.
+        let server = site.start(&["10", "1"]);
+        let url = format!("http://127.0.0.1:{}/digits.txt", server.port);
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "-r", "5-100", &url])
+            .output()
+            .unwrap();
+        server.stop_cleanly();
+        patched::redact_ports(&session(&format!("curl -sS -r 5-100 {url}"), &out))
+    });
+    assert!(
+        text.contains("exit status: 18\n--- stdout\n56789\n--- stderr\ncurl: (18) transfer closed with 90 bytes remaining to read\n"),
+        "{text}"
+    );
+    shown("ch07-range-past-end", &text);
+}
+
+#[test]
+fn ch07_listing_unescaped() {
+    let Some(bin) = broken("ch07-listing-unescaped") else {
+        return;
+    };
+    let site = Site::new("ch07-listing-unescaped");
+    site.file("<img src=x onerror=alert(1)>", "");
+    let text = with_binaries(&bin, || {
+        let server = site.start(&[]);
+        let answer = exchange(server.port, &get_request("/"));
+        server.stop_cleanly();
+        String::from_utf8_lossy(&answer)
+            .lines()
+            .filter(|line| line.starts_with("<li>"))
+            .map(|line| format!("{line}\n"))
+            .collect::<String>()
+    });
+    assert!(
+        text.contains(
+            "\">< img src=x onerror=alert(1)></a>"
+                .replace("< ", "<")
+                .as_str()
+        ),
+        "{text}"
+    );
+    shown(
+        "ch07-listing-unescaped",
+        &format!(
+            "(the listing of a folder holding a file named <img src=x onerror=alert(1)>)\n{text}"
+        ),
+    );
+}
+
+#[test]
+fn ch07_sendfile_arguments_swapped() {
+    let Some(text) = build_errors("ch07-sendfile-arguments-swapped", false) else {
+        return;
+    };
+    assert!(
+        text.contains("error[E0308]: arguments to this function are incorrect"),
+        "{text}"
+    );
+    shown("ch07-sendfile-arguments-swapped", &text);
+}
+
+#[test]
+fn ch03_no_fill_stage07() {
+    let Some(bin) = broken("ch03-no-fill-stage07") else {
+        return;
+    };
+    let site = Site::new("ch03-no-fill-stage07");
+    let root = site.root();
+    let out = with_binaries(&bin, || {
+        to_completion(stage_with_closed("stage07_files", 0, &["0", &root]))
+            .output()
+            .unwrap()
+    });
+    let text = patched::redact_ports(&session("stage07_files 0 www <&-", &out));
+    assert!(
+        text.contains("error: read standard input: unknown error (errno 21)"),
+        "{text}"
+    );
+    shown("ch03-no-fill-stage07", &text);
 }
 
 // The inventory
