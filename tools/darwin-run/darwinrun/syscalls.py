@@ -1487,6 +1487,51 @@ def sys_unlink(s, c):
     return _path_call(s, c, os.unlink)
 
 
+@syscall(465, "renameat")
+def sys_renameat(s, c):
+    """renameat (bsd/vfs/vfs_syscalls.c): renameat_internal with no flags;
+    each name is relative to its own descriptor."""
+    fromfd, from_at, tofd, to_at = c.int(0), c.size(1), c.int(2), c.size(3)
+    c.show(strace.fd(fromfd), strace.pointer(from_at), strace.fd(tofd), strace.pointer(to_at))
+    host_from = _at_dirfd(s, fromfd, from_at)
+    host_to = _at_dirfd(s, tofd, to_at)
+    old, new = s.cstring(from_at), s.cstring(to_at)
+    c.show(strace.fd(fromfd), strace.quote(old, None), strace.fd(tofd), strace.quote(new, None))
+    try:
+        os.rename(old, new, src_dir_fd=host_from, dst_dir_fd=host_to)
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    return 0
+
+
+@syscall(472, "unlinkat")
+def sys_unlinkat(s, c):
+    """unlinkat (bsd/vfs/vfs_syscalls.c): flags it does not know are
+    EINVAL before the path is looked at; AT_REMOVEDIR makes it rmdir."""
+    dirfd, path_at, flags = c.int(0), c.size(1), c.int(2)
+    shown_flags = strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()])
+    c.show(strace.fd(dirfd), strace.pointer(path_at), shown_flags)
+    if flags & ~xnu.UNLINKAT_FLAGS:
+        raise Fail(xnu.E["EINVAL"])
+    if flags & ~xnu.AT_REMOVEDIR:
+        raise Fatal(f"unlinkat flags {flags:#x} are not emulated")
+    host_dirfd = _at_dirfd(s, dirfd, path_at)
+    path = s.cstring(path_at)
+    c.show(strace.fd(dirfd), strace.quote(path, None), shown_flags)
+    try:
+        if flags & xnu.AT_REMOVEDIR:
+            os.rmdir(path, dir_fd=host_dirfd)
+        else:
+            os.unlink(path, dir_fd=host_dirfd)
+    except IsADirectoryError:
+        # Linux says EISDIR; XNU's vn_authorize_unlink (bsd/vfs/vfs_subr.c)
+        # refuses a directory with EPERM, as POSIX allows.
+        raise Fail(xnu.E["EPERM"]) from None
+    except OSError as e:
+        raise Fail(xnu.darwin_errno(e.errno)) from None
+    return 0
+
+
 @syscall(12, "chdir")
 def sys_chdir(s, c):
     return _path_call(s, c, os.chdir)

@@ -18,8 +18,10 @@ SETITIMER, SOCKET, CONNECT, BIND, SETSOCKOPT, LISTEN = 83, 97, 98, 104, 105, 106
 WRITEV, SENDTO, SHUTDOWN, PREAD, LSEEK, POLL = 121, 133, 134, 153, 199, 230
 SENDFILE, FSTAT64, GETDIRENTRIES64, OPENAT, FSTATAT64, GETENTROPY = 337, 339, 344, 463, 470, 500
 RECVFROM, GETPEERNAME, GETTIMEOFDAY, GETSOCKOPT = 29, 31, 116, 118
+RENAMEAT, UNLINKAT = 465, 472
 
 # Darwin errno values (bsd/sys/errno.h)
+EPERM = 1
 ENOENT, EBADF, ECHILD, EFAULT, EINVAL, ENOTDIR, ESPIPE = 2, 9, 10, 14, 22, 20, 29
 EDOM, ENOTSOCK, ENOTSUP, EADDRINUSE, ENOTCONN, ENOSYS = 33, 38, 45, 48, 57, 78
 EOPNOTSUPP = 102
@@ -107,6 +109,31 @@ class Files(unittest.TestCase):
         # open1at (bsd/vfs/vfs_syscalls.c) ignores the descriptor for an
         # absolute path, as Linux does
         self.assertEqual(rec[5][2], 0)
+
+    def test_renameat_and_unlinkat(self):
+        # renameat replaces the target in one step; each name is relative
+        # to its own descriptor. unlinkat refuses a directory with EPERM
+        # (vn_authorize_unlink, bsd/vfs/vfs_subr.c), removes one with
+        # AT_REMOVEDIR, and refuses a flag it does not know before it
+        # looks at the path (bsd/vfs/vfs_syscalls.c, unlinkat).
+        AT_REMOVEDIR, AT_SYMLINK_FOLLOW = 0x80, 0x40
+        with open(os.path.join(self.dir.name, "old.txt"), "wb") as f:
+            f.write(b"old")
+        os.mkdir(os.path.join(self.dir.name, "sub"))
+        body = (call(OPENAT, -2, "dir", 0x100000, 0, keep="x19")
+                + call(RENAMEAT, "x19", "ftxt", "x19", "oldtxt")
+                + call(RENAMEAT, "x19", "ftxt", "x19", "oldtxt")
+                + call(UNLINKAT, "x19", "sub", 0)
+                + call(UNLINKAT, "x19", "sub", AT_REMOVEDIR)
+                + call(UNLINKAT, "x19", "oldtxt", AT_SYMLINK_FOLLOW)
+                + call(UNLINKAT, "x19", "oldtxt", 0)
+                + call(UNLINKAT, "x19", "oldtxt", 0))
+        extra = (data("dir", self.dir.name) + data("ftxt", "f.txt")
+                 + data("oldtxt", "old.txt") + data("sub", "sub"))
+        rec = records(run(build("renameat_unlinkat", body, extra), strict=True).stdout)
+        self.assertEqual(rec[1:], [ok(0), err(ENOENT), err(EPERM), ok(0), err(EINVAL),
+                                   ok(0), err(ENOENT)])
+        self.assertEqual(os.listdir(self.dir.name), [])
 
     def test_fstatat64_flags_and_descriptor(self):
         # fstatat64 takes AT_SYMLINK_NOFOLLOW, AT_REALDEV, AT_FDONLY and
