@@ -666,6 +666,39 @@ fn ch06_pool_of_16() {
     shown("ch06-pool-of-16", &text);
 }
 
+#[test]
+fn ch06_no_skip() {
+    use std::io::Write;
+    let Some(bin) = broken("ch06-no-skip") else {
+        return;
+    };
+    // A POST whose content is a whole request, then a real request: the
+    // test skips_content_it_does_not_read's client.
+    let smuggled = b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut request = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        smuggled.len()
+    )
+    .into_bytes();
+    request.extend(smuggled);
+    request.extend(get_request("/"));
+    let text = with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &["0"]);
+        let mut stream = workbook_tests::connect(server.port);
+        stream.write_all(&request).unwrap();
+        workbook_tests::answer(stream);
+        let log = server.stop_cleanly();
+        let log: Vec<String> = log.iter().map(|l| workbook_tests::redact(l)).collect();
+        format!(
+            "{}--\n{}\n",
+            workbook_tests::shown_request(&request),
+            log.join("\n")
+        )
+    });
+    assert!(text.contains("\"GET /echo HTTP/1.1\" 200"), "{text}");
+    shown("ch06-no-skip", &patched::redact_ports(&text));
+}
+
 /// How many of 20 answers on one connection to `stage07_files` serving
 /// `root` had their file still unsent in the server's socket when the
 /// client had read the head: `ss` reports the server side's `notsent`

@@ -839,6 +839,47 @@ fn ch06_max_requests_argument() {
     shown("ch06-max-requests-argument", &text);
 }
 
+#[test]
+fn ch06_number_requests() {
+    use std::io::Write;
+    let Some(bin) = solution("ch06-number-requests") else {
+        return;
+    };
+    let log = with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &["0"]);
+        // Three requests on one connection, the last asking to close; then
+        // a connection of its own.
+        let mut stream = workbook_tests::connect(server.port);
+        let kept = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        stream
+            .write_all(
+                &[
+                    &kept[..],
+                    b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n",
+                    &get_request("/x"),
+                ]
+                .concat(),
+            )
+            .unwrap();
+        workbook_tests::answer(stream);
+        exchange(server.port, &get_request("/"));
+        server.stop_cleanly()
+    });
+    let lines: Vec<String> = log
+        .iter()
+        .map(|line| workbook_tests::redact(line))
+        .collect();
+    let ends: Vec<&str> = lines
+        .iter()
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(ends, ["#1", "#2", "#3", "#1"], "{lines:?}");
+    shown(
+        "ch06-number-requests",
+        &patched::redact_ports(&format!("{}\n", lines.join("\n"))),
+    );
+}
+
 // Chapter 7
 
 /// A scratch folder for a stage 07 server: `www/`, the document root, and
