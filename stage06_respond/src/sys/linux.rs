@@ -67,8 +67,9 @@ pub struct Timeval {
 /// (include/uapi/linux/time.h).
 const CLOCK_REALTIME: usize = 0;
 
-/// A time as `clock_gettime` writes it, `struct __kernel_timespec`
-/// (include/uapi/linux/time_types.h): seconds, then nanoseconds.
+/// A time as `clock_gettime` writes it, and a duration as `ppoll` takes
+/// it: `struct __kernel_timespec` (include/uapi/linux/time_types.h),
+/// seconds, then nanoseconds.
 #[repr(C)]
 #[derive(Default)]
 struct Timespec {
@@ -139,14 +140,6 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
 }
 
 // ANCHOR: sleep
-/// A duration as `ppoll` takes it, `struct __kernel_timespec`
-/// (include/uapi/linux/time_types.h): seconds, then nanoseconds.
-#[repr(C)]
-struct Timespec {
-    tv_sec: i64,
-    tv_nsec: i64,
-}
-
 /// Waits `millis` milliseconds: `ppoll` on no descriptors at all, which
 /// returns 0 when its timeout ends (fs/select.c, `do_sys_poll`). The same
 /// call as on macOS, where `poll` is the one way to sleep: aarch64 Linux

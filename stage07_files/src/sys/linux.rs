@@ -70,8 +70,9 @@ pub struct Timeval {
 /// (include/uapi/linux/time.h).
 const CLOCK_REALTIME: usize = 0;
 
-/// A time as `clock_gettime` writes it, `struct __kernel_timespec`
-/// (include/uapi/linux/time_types.h): seconds, then nanoseconds.
+/// A time as `clock_gettime` writes it, and a duration as `ppoll` takes
+/// it: `struct __kernel_timespec` (include/uapi/linux/time_types.h),
+/// seconds, then nanoseconds.
 #[repr(C)]
 #[derive(Default)]
 struct Timespec {
@@ -138,14 +139,6 @@ pub fn ignore_signal(sig: usize) -> Result<(), Errno> {
 pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
     // SAFETY: kill takes plain integers; kill has two, so the third register is ignored.
     unsafe { syscall3(nr::KILL, pid, sig, 0) }.map(|_| ())
-}
-
-/// A duration as `ppoll` takes it, `struct __kernel_timespec`
-/// (include/uapi/linux/time_types.h): seconds, then nanoseconds.
-#[repr(C)]
-struct Timespec {
-    tv_sec: i64,
-    tv_nsec: i64,
 }
 
 /// Waits `millis` milliseconds: `ppoll` on no descriptors at all, which
