@@ -138,12 +138,12 @@ impl Client {
     ) -> Option<End> {
         // A new connection gets TIMEOUT for its first request to begin, a
         // kept-alive one IDLE for the next; then TIMEOUT for the head.
-        let wait = micros(if served == 0 {
+        let wait = if served == 0 {
             limits.timeout
         } else {
             limits.idle
-        });
-        let (len, now) = match self.receive(wait, micros(limits.timeout)) {
+        };
+        let (len, now) = match self.receive(micros(wait), micros(limits.timeout)) {
             Ok(received) => received,
             // A connection the client opened and never used gets the
             // timeout's answer; one that served requests, a silent close.
