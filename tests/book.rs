@@ -137,7 +137,7 @@ const LESSONS: &[(&str, &[&str])] = &[
             "~ src/sys/process.rs",
         ],
     ),
-    // assembling real responses
+    // assembling real responses, on connections that persist
     (
         "stage06_respond",
         &[

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use workbook_tests::patched::{self, Patch};
 use workbook_tests::{
-    Server, exchange, get_request, run, stage_with_closed, to_completion, transcript,
-    with_binaries, workspace_root,
+    Server, answer, connect, exchange, get_request, run, stage_with_closed, to_completion,
+    transcript, with_binaries, workspace_root,
 };
 
 /// What the break's page shows: `text`, checked against the file.
@@ -177,12 +177,12 @@ fn ch03_no_reuseaddr() {
     let restart = || {
         let server = Server::start("stage04_accept", &["0"]);
         let port = server.port;
-        // The server must close first, to be the side left in TIME_WAIT:
-        // the client sends no FIN before the answer's end (`exchange`
-        // would).
-        let mut stream = workbook_tests::connect(port);
+        // The request is sent without ending the client's half, so that the
+        // server closes first and its side of the connection waits in
+        // TIME_WAIT (the side that closes first does).
+        let mut stream = connect(port);
         std::io::Write::write_all(&mut stream, &get_request("/")).unwrap();
-        let answer = workbook_tests::answer(stream);
+        let answer = answer(stream);
         assert!(answer.starts_with(b"HTTP/1.1 200 OK"));
         server.stop_cleanly();
         let port = port.to_string();

@@ -836,6 +836,32 @@ for method, path in [("GET", "/"), ("GET", "/digits.txt"), ("HEAD", "/docs/"),
     assert!(clients[2..].iter().all(|c| *c == clients[2]), "{log:?}");
 }
 
+/// A client that pipelines requests for a big file and reads nothing
+/// holds its worker for one send timeout (1 s here), not one per request:
+/// once a write of the answer fails, the connection ends. Reading
+/// afterwards, the client gets part of the first file and then the end
+/// of the connection, never a second answer.
+#[test]
+fn ends_the_connection_when_an_answer_cannot_be_sent() {
+    let site = big_site("unread");
+    let server = site.start(&["1"]);
+    let mut client = connect(server.port);
+    let ask = kept("/big.bin");
+    client.write_all(&[&ask[..], &ask, &ask].concat()).unwrap();
+    // The log line comes once the worker has given up on the first answer.
+    let line = server.next_line().expect("a log line");
+    assert!(line.ends_with("\"GET /big.bin HTTP/1.1\" 200"), "{line}");
+    let received = workbook_tests::answer(client);
+    assert!(
+        received.len() < BIG,
+        "{} bytes: the answer went whole?",
+        received.len()
+    );
+    assert_eq!(received.windows(9).filter(|w| w == b"HTTP/1.1 ").count(), 1);
+    let log = server.stop_cleanly();
+    assert!(log.is_empty(), "no other request was answered: {log:?}");
+}
+
 #[test]
 fn rejects_bad_arguments_and_a_missing_docroot() {
     let runs: &[&[&str]] = &[

@@ -12,6 +12,7 @@ use crate::num;
 use crate::pool;
 use crate::status::Status;
 use crate::sys;
+use core::cell::Cell;
 
 // ANCHOR: constants
 /// Seconds a client has to send a request head, from its first byte to
@@ -67,6 +68,19 @@ pub struct Conn {
     /// `Connection`, when the answer needs it: `close` when the server
     /// closes after it, `keep-alive` to an HTTP/1.0 client that asked so.
     pub connection: Option<&'static [u8]>,
+    /// Whether a write of the answer failed (see [`Conn::broken`]).
+    failed: Cell<bool>,
+}
+
+impl Conn {
+    /// Marks the answer as cut short: the client has gone, or stopped
+    /// reading until the send timeout ran out. It cannot have the whole
+    /// answer, so it cannot tell where the next one would start, and a
+    /// client that reads nothing must not keep its worker for the next
+    /// request and the next timeout: the connection ends.
+    pub fn broken(&self) {
+        self.failed.set(true);
+    }
 }
 
 /// What a stage does with a connection, around what every stage does alike.
@@ -138,12 +152,12 @@ impl Client {
     ) -> Option<End> {
         // A new connection gets TIMEOUT for its first request to begin, a
         // kept-alive one IDLE for the next; then TIMEOUT for the head.
-        let wait = micros(if served == 0 {
+        let wait = if served == 0 {
             limits.timeout
         } else {
             limits.idle
-        });
-        let (len, now) = match self.receive(wait, micros(limits.timeout)) {
+        };
+        let (len, now) = match self.receive(micros(wait), micros(limits.timeout)) {
             Ok(received) => received,
             // A connection the client opened and never used gets the
             // timeout's answer; one that served requests, a silent close.
@@ -171,6 +185,7 @@ impl Client {
                 let conn = self.conn(now, keep, request.line.version);
                 let status = handler.answer(&conn, &request);
                 let after = match keep {
+                    _ if conn.failed.get() => After::End(End::Close),
                     true => After::Next { consumed, unread },
                     // What the client sends after the close would reset
                     // the connection: more content, the next request.
@@ -263,6 +278,7 @@ impl Client {
             socket: self.socket,
             date: date::http_date(now.div_euclid(1_000_000)),
             connection,
+            failed: Cell::new(false),
         }
     }
 

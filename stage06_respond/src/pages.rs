@@ -81,13 +81,16 @@ fn answer(conn: &Conn, request: &http::Request) -> Status {
 
 // ANCHOR: respond
 /// Lays out `response` and sends it with one write, without its body if
-/// `head_only`; returns the status sent. Write errors are ignored: each
-/// one means the client has gone (EPIPE or ECONNRESET once it hung up),
-/// and the worker can do nothing about it.
+/// `head_only`; returns the status sent. A write error means the client
+/// has gone (EPIPE or ECONNRESET once it hung up) or stopped reading
+/// (EAGAIN after the send timeout): the worker can do nothing about it
+/// but end the connection.
 fn respond(conn: &Conn, response: &Response, head_only: bool) -> Status {
     match response.assemble(conn, head_only).bytes() {
         Some(bytes) => {
-            let _ = sys::io::write_all(conn.socket.fd(), bytes);
+            if sys::io::write_all(conn.socket.fd(), bytes).is_err() {
+                conn.broken();
+            }
             response.status
         }
         // Too large for the buffer: a fault of the server's, not the
@@ -95,8 +98,12 @@ fn respond(conn: &Conn, response: &Response, head_only: bool) -> Status {
         None if response.status != Status::INTERNAL_SERVER_ERROR => {
             respond_error(conn, Status::INTERNAL_SERVER_ERROR, head_only)
         }
-        // Even that did not fit (RESPONSE_ROOM made tiny): no answer.
-        None => response.status,
+        // Even that did not fit (RESPONSE_ROOM made tiny): no answer, and
+        // the connection ends, so that the client does not wait for one.
+        None => {
+            conn.broken();
+            response.status
+        }
     }
 }
 

@@ -10,11 +10,13 @@ use crate::status::Status;
 pub const ALLOWED: &[u8] = b"GET, HEAD, OPTIONS";
 
 /// Sends `response`, without its content if `head_only`, and returns its
-/// status. Write errors are ignored: each one means the client has gone
-/// (EPIPE or ECONNRESET once it hung up) or stopped reading (EAGAIN once
-/// the send timeout ran out), and the worker can do nothing about it.
+/// status. A write error means the client has gone (EPIPE or ECONNRESET
+/// once it hung up) or stopped reading (EAGAIN once the send timeout ran
+/// out): the worker can do nothing about it but end the connection.
 pub fn respond(conn: &Conn, response: &Response, head_only: bool) -> Status {
-    let _ = sending::send(conn, response, head_only);
+    if sending::send(conn, response, head_only).is_err() {
+        conn.broken();
+    }
     response.status
 }
 

@@ -41,8 +41,7 @@ pub const SOL_SOCKET: usize = 0xffff;
 pub const SO_REUSEADDR: usize = 0x0004;
 /// Takes the `struct timeval` below.
 pub const SO_RCVTIMEO: usize = 0x1006;
-/// What `shutdown` ends: the sending half (`SHUT_RD` 0 would end the
-/// receiving half, `SHUT_RDWR` 2 both).
+/// `shutdown` ends the sending half (`SHUT_RD` 0: receiving, `SHUT_RDWR` 2: both).
 pub const SHUT_WR: usize = 1;
 pub const SO_SNDTIMEO: usize = 0x1005;
 /// TCP's own options, from bsd/netinet/in.h and bsd/netinet/tcp.h.
@@ -76,11 +75,10 @@ pub fn sockaddr_in(addr: [u8; 4], port: u16) -> SockaddrIn {
 }
 
 // ANCHOR: timeval
-/// A duration as `SO_RCVTIMEO` takes it from a 64-bit process, xnu's
-/// `struct user64_timeval` (bsd/sys/_types/_user64_timeval.h): 64-bit
-/// seconds, then microseconds in 32 bits only (`__darwin_suseconds_t` is
-/// `__int32_t`, bsd/sys/_types.h), then 4 bytes of padding. xnu reads it
-/// with `sooptcopyin_timeval` (bsd/kern/uipc_socket.c).
+/// A duration as `SO_RCVTIMEO` takes it from a 64-bit process, xnu's `struct
+/// user64_timeval` (bsd/sys/_types/_user64_timeval.h): 64-bit seconds, then
+/// microseconds in 32 bits only (`__darwin_suseconds_t` is `__int32_t`, bsd/sys/
+/// _types.h), then 4 bytes of padding; read by `sooptcopyin_timeval` (uipc_socket.c).
 #[repr(C)]
 #[derive(Default)]
 pub struct Timeval {
@@ -90,10 +88,10 @@ pub struct Timeval {
 // ANCHOR_END: timeval
 
 // ANCHOR: clock
-/// Microseconds since 1970-01-01 00:00:00 UTC, from `gettimeofday`
-/// (bsd/kern/kern_time.c; Darwin has no `clock_gettime` call), which copies
-/// a `Timeval` to `tp` (seconds through a u32: until 2106). Null `tzp` and
-/// `mach_absolute_time` ask for nothing else; only a bad pointer fails.
+/// Microseconds since 1970-01-01 00:00:00 UTC, from `gettimeofday` (bsd/kern/
+/// kern_time.c; Darwin has no `clock_gettime`), which copies a `Timeval` to `tp`
+/// (seconds through a u32: until 2106). Null `tzp` and `mach_absolute_time` ask
+/// for nothing else; only a bad pointer fails.
 pub fn now() -> i64 {
     let mut time = Timeval::default();
     // SAFETY: gettimeofday writes one `Timeval` at the pointer, ours.
@@ -150,12 +148,10 @@ pub fn kill(pid: usize, sig: usize) -> Result<(), Errno> {
 }
 
 // ANCHOR: sleep
-/// Waits `millis` milliseconds (at most `i32::MAX`). xnu has no
-/// `nanosleep` system call (libSystem builds it on `__semwait_signal`),
-/// but `poll` on no descriptors at all is a plain wait for its timeout:
-/// "If user space passed 0 FDs, then respect any timeout value passed"
-/// (bsd/kern/sys_generic.c, `poll_nocancel`). It needs no descriptor, so
-/// it works when the process has none left.
+/// Waits `millis` milliseconds (at most `i32::MAX`). xnu has no `nanosleep`
+/// call (libSystem builds one on `__semwait_signal`), but `poll` on no
+/// descriptors waits out its timeout (bsd/kern/sys_generic.c, `poll_nocancel`)
+/// and needs no descriptor, so it works when the process has none left.
 pub fn sleep(millis: u32) -> Result<(), Errno> {
     // SAFETY: with no descriptors to watch, poll reads nothing at the null
     // pointer; it returns 0 when the timeout ends.
