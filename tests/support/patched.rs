@@ -187,7 +187,15 @@ impl Build<'_> {
             .unwrap_or_else(|| panic!("cargo built no binary for {}", self.patch.stage));
         let bin = exercises_dir().join("bin").join(&label);
         std::fs::create_dir_all(&bin).expect("the binary folder can be made");
-        std::fs::copy(&executable, bin.join(&self.patch.stage)).expect("copy the binary");
+        // A hard link, not a copy: a copy holds the new file open for
+        // writing, and a process forked meanwhile by another test inherits
+        // that descriptor until it execs, so running the binary could
+        // fail with ETXTBSY ("Text file busy").
+        let linked = bin.join(&self.patch.stage);
+        let _ = std::fs::remove_file(&linked);
+        if std::fs::hard_link(&executable, &linked).is_err() {
+            std::fs::copy(&executable, &linked).expect("copy the binary");
+        }
         Ok(bin)
     }
 
