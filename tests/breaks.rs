@@ -599,6 +599,57 @@ fn ch06_no_head_deadline() {
     shown("ch06-no-head-deadline", &text);
 }
 
+/// A request on a kept connection, a pause of 2 seconds, and another:
+/// the status line of the second answer, or how the connection ended.
+fn after_a_pause(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut stream = connect(port);
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut buf = [0u8; 4096];
+    let got = stream.read(&mut buf).unwrap();
+    assert!(buf[..got].starts_with(b"HTTP/1.1 200 OK\r\n"));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let _ = stream.write_all(&get_request("/"));
+    let second = answer(stream);
+    if second.is_empty() {
+        "the connection is closed".to_owned()
+    } else {
+        String::from_utf8_lossy(second.split(|&b| b == b'\r').next().unwrap()).into_owned()
+    }
+}
+
+#[test]
+fn ch06_no_idle_timeout() {
+    let Some(bin) = broken("ch06-no-idle-timeout") else {
+        return;
+    };
+    // TIMEOUT 3, IDLE 1.
+    let args = ["0", "3", "1"];
+    let broken_second = with_binaries(&bin, || {
+        let server = Server::start("stage06_respond", &args);
+        let second = after_a_pause(server.port);
+        server.stop_cleanly();
+        second
+    });
+    let real_second = {
+        let server = Server::start("stage06_respond", &args);
+        let second = after_a_pause(server.port);
+        server.stop_cleanly();
+        second
+    };
+    assert_eq!(broken_second, "HTTP/1.1 200 OK");
+    assert_eq!(real_second, "the connection is closed");
+    shown(
+        "ch06-no-idle-timeout",
+        &format!(
+            "$ stage06_respond 0 3 1   (TIMEOUT 3, IDLE 1)\n\
+             client: GET /, answered; 2 seconds without a request; GET / again\n\
+             the break: {broken_second}\n\
+             stage 06 as it is: {real_second}, after 1 second idle\n"
+        ),
+    );
+}
+
 #[test]
 fn ch06_no_request_limit() {
     use std::io::Write;
