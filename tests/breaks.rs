@@ -604,7 +604,9 @@ fn ch06_no_head_deadline() {
 fn after_a_pause(port: u16) -> String {
     use std::io::{Read, Write};
     let mut stream = connect(port);
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut buf = [0u8; 4096];
     let got = stream.read(&mut buf).unwrap();
     assert!(buf[..got].starts_with(b"HTTP/1.1 200 OK\r\n"));
@@ -1080,6 +1082,55 @@ fn ch07_listing_unescaped() {
         "ch07-listing-unescaped",
         &format!(
             "(the listing of a folder holding a file named <img src=x onerror=alert(1)>)\n{text}"
+        ),
+    );
+}
+
+#[test]
+fn ch07_no_send_timeout() {
+    use std::io::Write;
+    use std::time::Duration;
+    let Some(bin) = broken("ch07-no-send-timeout") else {
+        return;
+    };
+    let site = Site::new("ch07-no-send-timeout");
+    // Larger than what the socket buffers on both sides hold.
+    site.file("big.bin", &"b".repeat(64 * 1024 * 1024));
+    // TIMEOUT 1: a client asks for the file and reads nothing.
+    let stalled = |server: &Server| {
+        let mut stream = connect(server.port);
+        stream.write_all(&get_request("/big.bin")).unwrap();
+        stream
+    };
+    let text = with_binaries(&bin, || {
+        let server = site.start(&["1"]);
+        let stream = stalled(&server);
+        let line = server.line_within(Duration::from_secs(4));
+        assert_eq!(line, None, "the worker gave up on the client");
+        drop(stream);
+        let line = server
+            .next_line()
+            .expect("the worker's log line, once the client left");
+        assert!(line.ends_with("\"GET /big.bin HTTP/1.1\" 200"), "{line}");
+        server.stop_cleanly();
+        "$ stage07_files 0 www 1   (TIMEOUT 1)\n\
+         client: GET /big.bin (64 MiB), then reads nothing\n\
+         after 4 seconds: no log line, the worker is still sending\n\
+         client: closes; the log line comes at once\n"
+    });
+    // The real stage gives up on its own, after the send timeout.
+    let server = site.start(&["1"]);
+    let stream = stalled(&server);
+    let line = server
+        .next_line()
+        .expect("a log line while the client is there");
+    assert!(line.ends_with("\"GET /big.bin HTTP/1.1\" 200"), "{line}");
+    drop(stream);
+    server.stop_cleanly();
+    shown(
+        "ch07-no-send-timeout",
+        &format!(
+            "{text}(stage 07 as it is: the log line comes while the client is still connected)\n"
         ),
     );
 }

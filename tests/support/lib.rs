@@ -377,6 +377,12 @@ impl Server {
         self.lines.recv_timeout(PATIENCE).ok()
     }
 
+    /// The next line of stdout, if one comes within `wait`: for a test
+    /// that a line does not come while something holds a worker.
+    pub fn line_within(&self, wait: std::time::Duration) -> Option<String> {
+        self.lines.recv_timeout(wait).ok()
+    }
+
     /// Closes the server's standard input, the way it is asked to end,
     /// without waiting: for a test of a server that does not end.
     pub fn close_stdin(&mut self) {
