@@ -1116,7 +1116,7 @@ fn ch07_no_send_timeout() {
         "$ stage07_files 0 www 1   (TIMEOUT 1)\n\
          client: GET /big.bin (64 MiB), then reads nothing\n\
          after 4 seconds: no log line, the worker is still sending\n\
-         client: closes; the log line comes at once\n"
+         client: closes; then the log line comes\n"
     });
     // The real stage gives up on its own, after the send timeout.
     let server = site.start(&["1"]);
@@ -1133,6 +1133,45 @@ fn ch07_no_send_timeout() {
             "{text}(stage 07 as it is: the log line comes while the client is still connected)\n"
         ),
     );
+}
+
+#[test]
+fn ch07_one_sendfile() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let Some(bin) = broken("ch07-one-sendfile") else {
+        return;
+    };
+    let site = Site::new("ch07-one-sendfile");
+    let size = 64 * 1024 * 1024;
+    site.file("big.bin", &"b".repeat(size));
+    let text = with_binaries(&bin, || {
+        // TIMEOUT 1: the client asks, pauses 1.5 seconds, then reads. The
+        // first sendfile gives up after a second without room to write,
+        // having sent part of the file.
+        let server = site.start(&["1"]);
+        let mut stream = connect(server.port);
+        stream.write_all(&get_request("/big.bin")).unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        server.stop_cleanly();
+        let head_end = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&answer[..head_end]).into_owned();
+        let body = answer.len() - head_end;
+        assert!(
+            head.contains(&format!("Content-Length: {size}\r\n")),
+            "{head}"
+        );
+        assert!(body < size, "the whole file arrived");
+        format!(
+            "$ stage07_files 0 www 1   (TIMEOUT 1)\n\
+             client: GET /big.bin, a pause of 1.5 seconds, then it reads to the end\n\
+             Content-Length: {size}\n\
+             received: fewer bytes, then the end of the connection\n"
+        )
+    });
+    shown("ch07-one-sendfile", &text);
 }
 
 #[test]
