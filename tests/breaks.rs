@@ -652,6 +652,68 @@ fn ch06_no_idle_timeout() {
     );
 }
 
+/// Linux only: `prlimit` (util-linux), and /proc for the descriptors.
+#[test]
+#[cfg(target_os = "linux")]
+fn ch06_emfile_exits() {
+    use std::process::Command;
+    let Some(bin) = broken("ch06-emfile-exits") else {
+        return;
+    };
+    if !workbook_tests::client_available("prlimit", "ch06_emfile_exits") {
+        return;
+    }
+    let (deaths, first, error) = with_binaries(&bin, || {
+        // The lowest descriptor free when the server forks, as the test
+        // a_worker_out_of_descriptors_waits_and_tries_again finds it: as a
+        // limit, it leaves the workers none.
+        let probe = Server::start("stage06_respond", &["0"]);
+        let numbers: Vec<usize> = std::fs::read_dir(format!("/proc/{}/fd", probe.pid()))
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        let open = (0..).find(|n| !numbers.contains(n)).unwrap();
+        probe.stop_cleanly();
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={open}:"))
+            .arg("--")
+            .arg(workbook_tests::stage_binary("stage06_respond"));
+        let server = Server::start_command(command, "stage06_respond", &["0"]);
+        // Long enough for many workers to fail; nothing is timed.
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let stopped = server.stop();
+        let deaths: Vec<String> = stopped
+            .stdout
+            .iter()
+            .filter(|line| line.ends_with("starting another"))
+            .cloned()
+            .collect();
+        let error = stopped.stderr.lines().next().unwrap_or_default().to_owned();
+        (
+            deaths.len(),
+            deaths.first().cloned().unwrap_or_default(),
+            error,
+        )
+    });
+    // More deaths than workers: the ones started in their place died too.
+    assert!(deaths > 256, "{deaths} workers died");
+    assert!(
+        error.contains("too many open files (EMFILE, errno 24)"),
+        "{error}"
+    );
+    let first = workbook_tests::redact(&first);
+    let text = format!(
+        "$ prlimit --nofile=N: stage06_respond 0   (N: the lowest descriptor free when it forks)\n\
+         (one second, then standard input closed)\n\
+         first log line: {first}\n\
+         first error: {}\n\
+         more than 256 such lines: every worker started in a dead one's place died the same way\n",
+        patched::redact_ports(&error)
+    );
+    shown("ch06-emfile-exits", &text);
+}
+
 #[test]
 fn ch06_no_request_limit() {
     use std::io::Write;
