@@ -377,6 +377,23 @@ impl Server {
         self.lines.recv_timeout(PATIENCE).ok()
     }
 
+    /// The server's log lines, read as they come until `done` says they
+    /// are all there, or none comes for [`PATIENCE`]. A server that keeps
+    /// a connection open writes a request's log line just after the
+    /// answer, so a client can see its answer end before the line is
+    /// written: a test waits for the lines it checks before it stops the
+    /// server.
+    pub fn log_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        while !done(&lines) {
+            match self.next_line() {
+                Some(line) => lines.push(line),
+                None => break,
+            }
+        }
+        lines
+    }
+
     /// The next line of stdout, if one comes within `wait`: for a test
     /// that a line does not come while something holds a worker.
     pub fn line_within(&self, wait: std::time::Duration) -> Option<String> {
