@@ -1186,6 +1186,44 @@ fn ch07_no_listing() {
     );
 }
 
+#[test]
+fn ch07_listing_sizes() {
+    let Some(bin) = solution("ch07-listing-sizes") else {
+        return;
+    };
+    let scratch = Scratch::new("ch07-listing-sizes");
+    scratch.file("a.txt", "hello");
+    scratch.file("b.bin", &"b".repeat(1234));
+    scratch.file("sub/c.txt", "c");
+    std::os::unix::fs::symlink("a.txt", scratch.root().join("link")).unwrap();
+    let text = with_binaries(&bin, || {
+        let server = scratch.start(&[]);
+        let answer = exchange(server.port, &get_request("/"));
+        server.stop_cleanly();
+        String::from_utf8_lossy(&answer)
+            .lines()
+            .filter(|line| line.starts_with("<li>"))
+            .map(|line| format!("{line}\n"))
+            .collect::<String>()
+    });
+    assert!(
+        text.contains("\">a.txt</a> <small>5 bytes</small></li>\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\">b.bin</a> <small>1234 bytes</small>"),
+        "{text}"
+    );
+    assert!(text.contains("\">sub/</a></li>\n"), "{text}");
+    assert!(!text.contains("link"), "{text}");
+    shown(
+        "ch07-listing-sizes",
+        &format!(
+            "(GET / on a folder of a.txt, b.bin, sub/ and a link; the list of the page)\n{text}"
+        ),
+    );
+}
+
 // The inventory
 
 /// Every patch of `kind` is named (`"NAME"`) by a test in `test_file`, and
