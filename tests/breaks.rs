@@ -559,17 +559,18 @@ fn ch06_no_head_deadline() {
     let Some(bin) = broken("ch06-no-head-deadline") else {
         return;
     };
-    // TIMEOUT 1; the head trickles a byte every 0.3 s, for 3 s in all.
+    // TIMEOUT 2; the head begins, then a byte of it every 0.4 s, 8 of
+    // them: 3.2 s in all.
     let trickle = |stage_name: &str| {
-        let server = Server::start(stage_name, &["0", "1"]);
+        let server = Server::start(stage_name, &["0", "2"]);
         let mut stream = workbook_tests::connect(server.port);
-        let head = b"GET / HTTP/1.1\r\nX: ";
-        for &byte in head.iter().chain(b"aaaaaaaaaa") {
+        stream.write_all(b"GET / HTTP/1.1\r\nX: ").unwrap();
+        for _ in 0..8 {
+            std::thread::sleep(Duration::from_millis(400));
             // The real stage closes the connection after its 408.
-            if stream.write_all(&[byte]).is_err() {
+            if stream.write_all(b"a").is_err() {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(300));
         }
         stream.set_nonblocking(true).unwrap();
         let mut buf = [0u8; 4096];
@@ -587,15 +588,15 @@ fn ch06_no_head_deadline() {
     assert!(early.is_empty(), "{}", workbook_tests::shown(&early));
     assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
     let mut text = String::from(
-        "$ stage06_respond 0 1   (TIMEOUT 1)\n\
-         client: a head trickled a byte every 0.3 s, for 3 s\n\
+        "$ stage06_respond 0 2   (TIMEOUT 2)\n\
+         client: a head begun, then trickled a byte every 0.4 s, for 3.2 s\n\
          client: no answer yet, no 408\n\
          client: ends the head: HTTP/1.1 200 OK\n",
     );
-    // The real stage answers the same client with 408 once the second is up.
+    // The real stage answers the same client with 408 once TIMEOUT is up.
     let (early, _) = trickle("stage06_respond");
     assert!(early.starts_with(b"HTTP/1.1 408 Request Timeout\r\n"));
-    text += "(the real stage: HTTP/1.1 408 Request Timeout, one second after the first byte)\n";
+    text += "(the real stage: HTTP/1.1 408 Request Timeout, two seconds after the first byte)\n";
     shown("ch06-no-head-deadline", &text);
 }
 
@@ -680,15 +681,12 @@ fn ch06_emfile_exits() {
             .arg("--")
             .arg(workbook_tests::stage_binary("stage06_respond"));
         let server = Server::start_command(command, "stage06_respond", &["0"]);
-        // Long enough for many workers to fail; nothing is timed.
-        std::thread::sleep(std::time::Duration::from_secs(1));
+        // Until more workers have died than the pool holds, or no line
+        // comes for a minute.
+        let died = |line: &String| line.ends_with("starting another");
+        let lines = server.log_until(|lines| lines.iter().filter(|l| died(l)).count() > 256);
         let stopped = server.stop();
-        let deaths: Vec<String> = stopped
-            .stdout
-            .iter()
-            .filter(|line| line.ends_with("starting another"))
-            .cloned()
-            .collect();
+        let deaths: Vec<String> = lines.into_iter().filter(died).collect();
         let error = stopped.stderr.lines().next().unwrap_or_default().to_owned();
         (
             deaths.len(),
@@ -705,7 +703,7 @@ fn ch06_emfile_exits() {
     let first = workbook_tests::redact(&first);
     let text = format!(
         "$ prlimit --nofile=N: stage06_respond 0   (N: the lowest descriptor free when it forks)\n\
-         (one second, then standard input closed)\n\
+         (until more than 256 workers have died, then standard input closed)\n\
          first log line: {first}\n\
          first error: {}\n\
          more than 256 such lines: every worker started in a dead one's place died the same way\n",
