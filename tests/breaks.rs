@@ -1206,13 +1206,13 @@ fn ch07_one_sendfile() {
     let size = 64 * 1024 * 1024;
     site.file("big.bin", &"b".repeat(size));
     let text = with_binaries(&bin, || {
-        // TIMEOUT 1: the client asks, pauses 1.5 seconds, then reads. The
+        // TIMEOUT 1: the client asks, pauses 3 seconds, then reads. The
         // first sendfile gives up after a second without room to write,
         // having sent part of the file.
         let server = site.start(&["1"]);
         let mut stream = connect(server.port);
         stream.write_all(&get_request("/big.bin")).unwrap();
-        std::thread::sleep(Duration::from_millis(1500));
+        std::thread::sleep(Duration::from_secs(3));
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
         server.stop_cleanly();
@@ -1226,7 +1226,7 @@ fn ch07_one_sendfile() {
         assert!(body < size, "the whole file arrived");
         format!(
             "$ stage07_files 0 www 1   (TIMEOUT 1)\n\
-             client: GET /big.bin, a pause of 1.5 seconds, then it reads to the end\n\
+             client: GET /big.bin, a pause of 3 seconds, then it reads to the end\n\
              Content-Length: {size}\n\
              received: fewer bytes, then the end of the connection\n"
         )
