@@ -500,7 +500,8 @@ fn curl_reuses_one_connection_for_two_urls() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "200 1\n200 0\n");
-    let log = server.stop_cleanly();
+    let log = server.log_until(|lines| lines.len() == 2);
+    server.stop_cleanly();
     let clients: Vec<&str> = log.iter().filter_map(|l| l.split(' ').next()).collect();
     assert!(clients.len() == 2 && clients[0] == clients[1], "{log:?}");
 }
@@ -569,10 +570,13 @@ fn a_browser_shows_the_home_page_and_the_404_page() {
     {
         return;
     }
-    let log = server.stop_cleanly();
-    for asked in ["\"GET / HTTP/1.1\" 200", "\"GET /missing HTTP/1.1\" 404"] {
+    let asked = ["\"GET / HTTP/1.1\" 200", "\"GET /missing HTTP/1.1\" 404"];
+    let logged = |log: &[String], asked: &str| log.iter().any(|line| line.ends_with(asked));
+    let log = server.log_until(|log| asked.iter().all(|a| logged(log, a)));
+    server.stop_cleanly();
+    for asked in asked {
         assert!(
-            log.iter().any(|line| line.ends_with(asked)),
+            logged(&log, asked),
             "no {asked:?} in the log:\n{}",
             log.join("\n")
         );

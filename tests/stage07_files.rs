@@ -826,7 +826,8 @@ for method, path in [("GET", "/"), ("GET", "/digits.txt"), ("HEAD", "/docs/"),
         String::from_utf8_lossy(&out.stderr)
     );
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
-    let log = server.stop_cleanly();
+    let log = server.log_until(|lines| lines.len() == 8);
+    server.stop_cleanly();
     let clients: Vec<&str> = log.iter().filter_map(|l| l.split(' ').next()).collect();
     assert_eq!(clients.len(), 8, "{log:?}");
     assert!(
@@ -932,11 +933,16 @@ fn a_browser_loads_the_demo_site() {
     ) {
         return;
     }
-    let log = server.stop_cleanly();
-    for asked in ["GET / ", "GET /style.css ", "GET /logo.svg "] {
+    let asked = ["GET / ", "GET /style.css ", "GET /logo.svg "];
+    let logged = |log: &[String], asked: &str| {
+        log.iter()
+            .any(|line| line.contains(asked) && line.ends_with(" 200"))
+    };
+    let log = server.log_until(|log| asked.iter().all(|a| logged(log, a)));
+    server.stop_cleanly();
+    for asked in asked {
         assert!(
-            log.iter()
-                .any(|line| line.contains(asked) && line.ends_with(" 200")),
+            logged(&log, asked),
             "no {asked:?} with 200 in the log:\n{}",
             log.join("\n")
         );

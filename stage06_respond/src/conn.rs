@@ -284,8 +284,9 @@ impl Client {
 
     /// Writes `log` as a line. Built first and written with one write:
     /// lines from workers writing at the same time never interleave.
-    /// Written before the next read, so a client that has seen its answer
-    /// end finds it logged.
+    /// Written after the answer and before the close, so a client that has
+    /// seen the connection end finds all its requests logged (one that has
+    /// only read an answer may look before its line is there).
     fn log(&self, log: &mut Line) {
         let _ = sys::io::write_all(sys::Fd::STDOUT, log.push(b"\n").as_bytes());
     }

@@ -383,6 +383,23 @@ impl Server {
         drop(self.child.stdin.take());
     }
 
+    /// The server's log lines, read as they come until `done` says they
+    /// are all there, or none comes for [`PATIENCE`]. A server that keeps
+    /// a connection open writes a request's log line just after the
+    /// answer, so a client can see its answer end before the line is
+    /// written: a test waits for the lines it checks before it stops the
+    /// server.
+    pub fn log_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        while !done(&lines) {
+            match self.next_line() {
+                Some(line) => lines.push(line),
+                None => break,
+            }
+        }
+        lines
+    }
+
     /// Closes the server's standard input and waits for it to exit.
     pub fn stop(mut self) -> Stopped {
         drop(self.child.stdin.take());
