@@ -377,6 +377,12 @@ impl Server {
         self.lines.recv_timeout(PATIENCE).ok()
     }
 
+    /// Closes the server's standard input, the way it is asked to end,
+    /// without waiting: for a test of a server that does not end.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
+    }
+
     /// The server's log lines, read as they come until `done` says they
     /// are all there, or none comes for [`PATIENCE`]. A server that keeps
     /// a connection open writes a request's log line just after the
@@ -398,12 +404,6 @@ impl Server {
     /// that a line does not come while something holds a worker.
     pub fn line_within(&self, wait: std::time::Duration) -> Option<String> {
         self.lines.recv_timeout(wait).ok()
-    }
-
-    /// Closes the server's standard input, the way it is asked to end,
-    /// without waiting: for a test of a server that does not end.
-    pub fn close_stdin(&mut self) {
-        drop(self.child.stdin.take());
     }
 
     /// Closes the server's standard input and waits for it to exit.
