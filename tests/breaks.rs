@@ -6,10 +6,10 @@
 //! (ports, pids, paths) replaced.
 
 use std::path::PathBuf;
-use workbook_tests::patched::{self, Patch};
+use workbook_tests::patched::{self, Patch, session};
 use workbook_tests::{
-    Server, answer, connect, exchange, get_request, run, stage_with_closed, to_completion,
-    transcript, with_binaries, workspace_root,
+    Server, answer, assert_no_answer_within, connect, exchange, get_request, run,
+    stage_with_closed, to_completion, transcript, with_binaries, workspace_root,
 };
 
 /// What the break's page shows: `text`, checked against the file.
@@ -118,11 +118,6 @@ fn ch02_no_eh_personality() {
 }
 
 // Chapter 3
-
-/// `command`'s run as the page shows it, after `$ command_line`.
-fn session(command_line: &str, out: &std::process::Output) -> String {
-    format!("$ {command_line}\n{}\n", transcript(out))
-}
 
 #[test]
 fn ch03_no_fill_stage03() {
@@ -335,7 +330,7 @@ fn ch04_no_sigpipe() {
 
 #[test]
 fn ch04_one_worker() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let Some(bin) = broken("ch04-one-worker") else {
         return;
     };
@@ -346,20 +341,9 @@ fn ch04_one_worker() {
         text += "client 1: connects and sends nothing\n";
         let mut waiting = workbook_tests::connect(server.port);
         waiting.write_all(&get_request("/")).unwrap();
-        waiting
-            .set_read_timeout(Some(std::time::Duration::from_secs(1)))
-            .unwrap();
-        let mut byte = [0u8; 1];
-        let err = waiting
-            .read(&mut byte)
-            .expect_err("no answer while the worker is held");
-        assert!(matches!(
-            err.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ));
+        assert_no_answer_within(&mut waiting, 1, "no answer while the worker is held");
         text += "client 2: sends GET /, and has no answer after 1 second\n";
         drop(silent);
-        waiting.set_read_timeout(None).unwrap();
         let answer = workbook_tests::answer(waiting);
         assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
         text += "client 1: closes\nclient 2: HTTP/1.1 200 OK\n";
@@ -744,7 +728,7 @@ fn ch06_no_request_limit() {
 
 #[test]
 fn ch06_pool_of_16() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let Some(bin) = broken("ch06-pool-of-16") else {
         return;
     };
@@ -757,20 +741,9 @@ fn ch06_pool_of_16() {
         text += "16 clients: connect and send nothing\n";
         let mut waiting = workbook_tests::connect(server.port);
         waiting.write_all(&get_request("/")).unwrap();
-        waiting
-            .set_read_timeout(Some(std::time::Duration::from_secs(1)))
-            .unwrap();
-        let mut byte = [0u8; 1];
-        let err = waiting
-            .read(&mut byte)
-            .expect_err("no answer while the 16 workers are held");
-        assert!(matches!(
-            err.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ));
+        assert_no_answer_within(&mut waiting, 1, "no answer while the 16 workers are held");
         text += "client 17: sends GET /, and has no answer after 1 second\n";
         drop(silent);
-        waiting.set_read_timeout(None).unwrap();
         let answer = workbook_tests::answer(waiting);
         assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
         text += "the 16 close\nclient 17: HTTP/1.1 200 OK\n";

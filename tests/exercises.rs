@@ -9,11 +9,10 @@
 //! chapter has its exercises.
 
 use std::path::PathBuf;
-use workbook_tests::patched::{self, Patch};
+use workbook_tests::patched::{self, Patch, session};
 use workbook_tests::{
     Server, exchange, get_request, run, send_byte_by_byte, send_cut_short, shown as shown_bytes,
-    shown_request, stage, stage_with_closed, to_completion, transcript, with_binaries,
-    workspace_root,
+    shown_request, stage, stage_with_closed, to_completion, with_binaries, workspace_root,
 };
 
 /// The solution `name`, built: the folder of its binary, or `None` when
@@ -53,11 +52,6 @@ fn command_line(program: &str, args: &[&str]) -> String {
         }
     }
     line
-}
-
-/// A run as the page shows it: the command line, then its transcript.
-fn session(command_line: &str, out: &std::process::Output) -> String {
-    format!("$ {command_line}\n{}\n", transcript(out))
 }
 
 // Chapter 1

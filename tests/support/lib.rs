@@ -619,6 +619,24 @@ pub fn connect(port: u16) -> std::net::TcpStream {
     stream
 }
 
+/// Checks that `stream` gets no byte of an answer within `seconds`: the
+/// request waits, as a client of a server with no free worker does.
+pub fn assert_no_answer_within(stream: &mut std::net::TcpStream, seconds: u64, why: &str) {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(seconds)))
+        .unwrap();
+    let err = stream.read(&mut [0u8; 1]).expect_err(why);
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{why}: {err}"
+    );
+    stream.set_read_timeout(None).unwrap();
+}
+
 /// Everything the server sends until it closes. A server that closes with
 /// some of the request unread resets the connection instead of ending it
 /// cleanly, once its answer is sent: that reset counts as the end too.

@@ -317,6 +317,11 @@ pub fn book_output(file: &str, text: &str) {
     );
 }
 
+/// A run as a page shows it: `$ command_line`, then its transcript.
+pub fn session(command_line: &str, out: &std::process::Output) -> String {
+    format!("$ {command_line}\n{}\n", crate::transcript(out))
+}
+
 /// `text` with every `127.0.0.1:PORT` and `0.0.0.0:PORT` written
 /// `...:[PORT]`: ports change from run to run.
 pub fn redact_ports(text: &str) -> String {
