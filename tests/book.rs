@@ -152,6 +152,7 @@ const LESSONS: &[(&str, &[&str])] = &[
             "~ src/http.rs",
             "~ src/listener.rs",
             "~ src/main.rs",
+            "~ src/mem.rs",
             "~ src/pool.rs",
             "~ src/refusal.rs",
             "~ src/status.rs",

@@ -32,6 +32,12 @@ const MAX_REQUESTS: usize = 100;
 /// (a request it answers without reading its content, such as a POST to
 /// a page). A client with more is answered with `Connection: close`.
 const SKIP_LIMIT: u64 = 64 * 1024;
+/// How long a new connection may wait in the kernel for its first bytes
+/// before it is handed to a worker all the same, where the kernel can
+/// wait (Linux). A client that means to send a request sends it at once;
+/// one that stays silent still reaches a worker, and its TIMEOUT, a
+/// second later.
+const DEFER_SECONDS: u32 = 1;
 /// How much of a request target the log shows: a log line must fit in a
 /// `Line`, and a target may be 4 KiB long.
 const LOGGED_TARGET: usize = 128;
@@ -95,6 +101,20 @@ pub trait Handler {
 }
 // ANCHOR_END: handler
 
+// ANCHOR: prepare
+/// Gives the listening socket what every connection accepted from it
+/// starts with: the send timeout, where the kernel copies it into each
+/// new socket (one system call at the start instead of one for every
+/// connection), and, where the kernel can, a wait for the request's first
+/// bytes before a worker is woken (`DEFER_SECONDS`).
+pub fn prepare(listener: sys::Socket, limits: Limits) -> Result<(), sys::Errno> {
+    if sys::net::SEND_TIMEOUT_INHERITED {
+        sys::net::set_send_timeout(listener, limits.timeout)?;
+    }
+    sys::net::defer_accept(listener, DEFER_SECONDS)
+}
+// ANCHOR_END: prepare
+
 // ANCHOR: work
 /// A worker, run by the pool: serves one client after another, for ever.
 pub fn work<H: Handler>(listener: sys::Socket, port: u16, handler: &H) -> ! {
@@ -116,9 +136,11 @@ impl Client {
         let limits = handler.limits();
         // Without a receive timeout, a client that sends nothing would
         // hold the worker for ever; without a send timeout, one that reads
-        // nothing. If they cannot be set, the client is not served at all.
+        // nothing. The send timeout may have come with the socket (see
+        // `prepare`). If they cannot be set, the client is not served.
         if self.wait(micros(limits.timeout)).is_err()
-            || sys::net::set_send_timeout(self.socket, limits.timeout).is_err()
+            || (!sys::net::SEND_TIMEOUT_INHERITED
+                && sys::net::set_send_timeout(self.socket, limits.timeout).is_err())
         {
             return End::Close;
         }

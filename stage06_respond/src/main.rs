@@ -82,7 +82,11 @@ fn start(argv: &'static [*const u8]) -> ! {
             conn::parse_seconds(text).unwrap_or_else(|| console::bad_argument(b"idle", text, USAGE))
         }
     };
+    let limits = conn::Limits { timeout, idle };
     let (listener, port) = listener::open(port);
+    if let Err(err) = conn::prepare(listener, limits) {
+        listener::failed(b"setsockopt", port, err);
+    }
     listener::announce(port);
     // A client that hangs up before its answer is written makes that write
     // raise SIGPIPE, whose default action kills the process. Ignored, the
@@ -90,6 +94,5 @@ fn start(argv: &'static [*const u8]) -> ! {
     if let Err(err) = sys::process::ignore_signal(sys::process::SIGPIPE) {
         console::fail(Line::new().push(b"sigaction SIGPIPE"), err);
     }
-    let limits = conn::Limits { timeout, idle };
     pool::supervise(listener, port, conn::work, &Pages { limits })
 }

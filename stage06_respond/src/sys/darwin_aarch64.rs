@@ -44,9 +44,18 @@ pub const SO_RCVTIMEO: usize = 0x1006;
 /// `shutdown` ends the sending half (`SHUT_RD` 0: receiving, `SHUT_RDWR` 2: both).
 pub const SHUT_WR: usize = 1;
 pub const SO_SNDTIMEO: usize = 0x1005;
+// ANCHOR: send_timeout_inherited
+/// Not copied by `accept`: xnu's `sonewconn` (bsd/kern/uipc_socket2.c) leaves `sb_timeo` out.
+pub const SEND_TIMEOUT_INHERITED: bool = false;
+// ANCHOR_END: send_timeout_inherited
 /// TCP's own options, from bsd/netinet/in.h and bsd/netinet/tcp.h.
 pub const IPPROTO_TCP: usize = 6;
 pub const TCP_NODELAY: usize = 0x01;
+// ANCHOR: defer_accept
+/// No `TCP_DEFER_ACCEPT` in xnu (bsd/netinet/tcp.h), and BSD's accept filters are left out
+/// (bsd/sys/socket.h: `SO_ACCEPTFILTER` under `#ifndef __APPLE__`): `accept` never waits.
+pub const TCP_DEFER_ACCEPT: Option<usize> = None;
+// ANCHOR_END: defer_accept
 
 /// "The directory the process runs in", for `openat` (bsd/sys/fcntl.h).
 pub const AT_FDCWD: usize = -2isize as usize;

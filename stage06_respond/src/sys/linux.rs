@@ -20,10 +20,22 @@ pub const SO_RCVTIMEO: usize = 20;
 pub const SHUT_WR: usize = 1;
 /// `SO_SNDTIMEO_OLD`, the same way.
 pub const SO_SNDTIMEO: usize = 21;
+// ANCHOR: send_timeout_inherited
+/// A socket `accept` returns starts with the listening socket's send
+/// timeout: Linux copies the whole listening socket into each new one
+/// (net/core/sock.c, `sk_clone_lock` and `sock_copy`), `sk_sndtimeo` too.
+pub const SEND_TIMEOUT_INHERITED: bool = true;
+// ANCHOR_END: send_timeout_inherited
 /// TCP's own options, from include/uapi/linux/in.h and
 /// include/uapi/linux/tcp.h.
 pub const IPPROTO_TCP: usize = 6;
 pub const TCP_NODELAY: usize = 1;
+// ANCHOR: defer_accept
+/// Linux can hold a connection back from `accept` until it has bytes to
+/// read: `TCP_DEFER_ACCEPT` (include/uapi/linux/tcp.h; net/ipv4/tcp_minisocks.c,
+/// `tcp_check_req`, drops the handshake's bare ACK while it is set).
+pub const TCP_DEFER_ACCEPT: Option<usize> = Some(9);
+// ANCHOR_END: defer_accept
 
 /// "The directory the process runs in", for `openat`
 /// (include/uapi/linux/fcntl.h).

@@ -3,7 +3,7 @@
 use super::{Errno, Fd, Socket, arch};
 
 use arch::Timeval;
-pub use arch::{SockaddrIn, sockaddr_in};
+pub use arch::{SEND_TIMEOUT_INHERITED, SockaddrIn, sockaddr_in};
 
 /// A new TCP socket (a stream socket of the IPv4 family), not yet bound to
 /// any address.
@@ -62,12 +62,31 @@ pub fn set_send_timeout(sock: Socket, seconds: u32) -> Result<(), Errno> {
 /// (bsd/netinet/tcp_input.c: `tp->t_flags |= tp0->t_flags & (TF_NOPUSH |
 /// TF_NOOPT | TF_NODELAY)`). The timeouts are not inherited everywhere:
 /// xnu's `sonewconn` (bsd/kern/uipc_socket2.c) copies `so_timeo` but not
-/// the buffers' `sb_timeo`, where `SO_RCVTIMEO` and `SO_SNDTIMEO` live, so
-/// those are set on every accepted socket.
+/// the buffers' `sb_timeo`, where `SO_RCVTIMEO` and `SO_SNDTIMEO` live.
+/// So Darwin needs both set on every accepted socket; Linux copies them,
+/// but a listening socket's `SO_RCVTIMEO` would make `accept` itself give
+/// up, so only the send timeout is set once on the listener there
+/// (`SEND_TIMEOUT_INHERITED`).
 pub fn set_no_delay(sock: Socket) -> Result<(), Errno> {
     setsockopt(sock, arch::IPPROTO_TCP, arch::TCP_NODELAY, &1i32)
 }
 // ANCHOR_END: no_delay
+
+// ANCHOR: defer
+/// Has listening socket `sock` hand a new connection to `accept` only
+/// once the client's first bytes have arrived, or about `seconds` later
+/// (the kernel counts in retransmissions of its handshake answer). A
+/// worker woken by `accept` then finds the request ready, instead of
+/// sleeping again in `read` until it comes. Where the kernel has no such
+/// option (macOS), this does nothing, and `accept` returns as soon as the
+/// handshake ends.
+pub fn defer_accept(sock: Socket, seconds: u32) -> Result<(), Errno> {
+    match arch::TCP_DEFER_ACCEPT {
+        Some(option) => setsockopt(sock, arch::IPPROTO_TCP, option, &(seconds as i32)),
+        None => Ok(()),
+    }
+}
+// ANCHOR_END: defer
 
 /// Gives socket `sock` the local address `addr`.
 pub fn bind(sock: Socket, addr: &SockaddrIn) -> Result<(), Errno> {

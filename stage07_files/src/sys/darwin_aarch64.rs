@@ -52,9 +52,14 @@ pub const SO_RCVTIMEO: usize = 0x1006;
 /// `shutdown` ends the sending half (`SHUT_RD` 0: receiving, `SHUT_RDWR` 2: both).
 pub const SHUT_WR: usize = 1;
 pub const SO_SNDTIMEO: usize = 0x1005;
+/// Not copied by `accept`: xnu's `sonewconn` (bsd/kern/uipc_socket2.c) leaves `sb_timeo` out.
+pub const SEND_TIMEOUT_INHERITED: bool = false;
 /// TCP's own options, from bsd/netinet/in.h and bsd/netinet/tcp.h.
 pub const IPPROTO_TCP: usize = 6;
 pub const TCP_NODELAY: usize = 0x01;
+/// No `TCP_DEFER_ACCEPT` in xnu (bsd/netinet/tcp.h), and BSD's accept filters are left out
+/// (bsd/sys/socket.h: `SO_ACCEPTFILTER` under `#ifndef __APPLE__`): `accept` never waits.
+pub const TCP_DEFER_ACCEPT: Option<usize> = None;
 
 /// `open` flags, from xnu bsd/sys/fcntl.h. `O_RDONLY` is 0 everywhere.
 pub const O_NONBLOCK: usize = 0x4;
@@ -119,8 +124,7 @@ pub struct Stat {
     _dev: i32,
     /// `mode_t` is 16 bits on Darwin (bsd/sys/_types.h).
     st_mode: u16,
-    /// st_nlink, st_ino, st_uid, st_gid, st_rdev, 4 bytes of padding,
-    /// st_atimespec.
+    /// st_nlink, st_ino, st_uid, st_gid, st_rdev, 4 padding bytes, st_atimespec.
     _before_mtime: [u8; 42],
     /// `st_mtimespec.tv_sec`: the last change of the contents.
     st_mtime: i64,
@@ -157,15 +161,13 @@ impl Stat {
 pub const D_TYPE: usize = 20;
 pub const D_NAME: usize = 21;
 
-/// Reads the next directory entries of `dir` into `buf`; returns how many
-/// bytes of records it wrote, 0 at the end.
+/// Reads `dir`'s next entries into `buf`; returns the bytes of records written, 0 at the end.
 ///
-/// xnu's `getdirentries64` also takes a pointer where it stores the
-/// position reached, which must be valid. Given a buffer of 1024 bytes or
-/// more, it keeps the last 4 bytes for a flags word (bit 0: end of
-/// directory) and writes records only before it (bsd/vfs/vfs_syscalls.c,
-/// `getdirentries64`). The count it returns covers the records alone, so
-/// reading up to the count never reads the flags as a record.
+/// xnu's `getdirentries64` also takes a pointer where it stores the position reached, which
+/// must be valid. Given a buffer of 1024 bytes or more, it keeps the last 4 bytes for a
+/// flags word (bit 0: end of directory) and writes records only before it
+/// (bsd/vfs/vfs_syscalls.c, `getdirentries64`). The count it returns covers the records
+/// alone, so reading up to the count never reads the flags as a record.
 pub fn getdents(dir: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
     let mut position: i64 = 0;
     let (ptr, len) = (buf.as_mut_ptr() as usize, buf.len());
@@ -177,28 +179,25 @@ pub fn getdents(dir: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
 // ANCHOR_END: dirent
 
 // ANCHOR: sendfile
-/// Sends up to `count` bytes of `file`, from `offset` on, to the socket `sock`,
-/// and returns how many went. `count` must not be 0 ("to the end" to xnu).
+/// Sends up to `count` bytes of `file`, from `offset` on, to the socket `sock`, and returns
+/// how many went. `count` must not be 0 ("to the end" to xnu).
 ///
-/// xnu's `sendfile(fd, s, offset, len, hdtr, flags)` (bsd/kern/uipc_syscalls.c)
-/// takes the file first and the socket second, the offset by value and the
-/// length through a pointer: in, how much to send; out, how much went. It
-/// returns 0, not a count, and it writes the count back whenever it fails
-/// too, 0 if nothing went: every error path ends at its `done:` label. So
-/// bytes that went before a timeout or a signal are reported as sent, and
-/// the error comes back on the next call. Six arguments, so it has a
-/// trap of its own: `hdtr` (headers to send first) is null, `flags` 0.
+/// xnu's `sendfile(fd, s, offset, len, hdtr, flags)` (bsd/kern/uipc_syscalls.c) takes the
+/// file first and the socket second, the offset by value and the length through a pointer:
+/// in, how much to send; out, how much went. It returns 0, not a count, and it writes the
+/// count back whenever it fails too, 0 if nothing went: every error path ends at its
+/// `done:` label. So bytes that went before a timeout or a signal are reported as sent, and
+/// the error comes back on the next call. Six arguments, so it has a trap of its own:
+/// `hdtr` (headers to send first) is null, `flags` 0.
 ///
-/// That written-back count is also why no signal handler may be installed
-/// with `SA_RESTART` while this call can run. With that flag, a signal that
-/// interrupts its wait for room in the socket (`sbwait`) makes it return
-/// ERESTART, and xnu restarts a call by moving the program counter back
-/// onto its `svc`, registers unchanged (bsd/dev/arm/systemcalls.c,
-/// `arm_prepare_u64_syscall_return`). The restarted call finds in `len`
-/// the count already sent, not the count asked for, and the same `offset`:
-/// it sends those bytes again, or, if none had gone, the whole file, since
-/// 0 means "to the end". Without the flag it fails with EINTR, and the
-/// bytes that went are reported as sent.
+/// That written-back count is also why no signal handler may be installed with `SA_RESTART`
+/// while this call can run. With that flag, a signal that interrupts its wait for room in
+/// the socket (`sbwait`) makes it return ERESTART, and xnu restarts a call by moving the
+/// program counter back onto its `svc`, registers unchanged (bsd/dev/arm/systemcalls.c,
+/// `arm_prepare_u64_syscall_return`). The restarted call finds in `len` the count already
+/// sent, not the count asked for, and the same `offset`: it sends those bytes again, or, if
+/// none had gone, the whole file, since 0 means "to the end". Without the flag it fails
+/// with EINTR, and the bytes that went are reported as sent.
 pub fn sendfile(file: Fd, sock: Socket, offset: u64, count: usize) -> Result<usize, Errno> {
     let mut len = count as i64;
     let ret: usize;

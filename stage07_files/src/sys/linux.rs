@@ -20,10 +20,18 @@ pub const SO_RCVTIMEO: usize = 20;
 pub const SHUT_WR: usize = 1;
 /// `SO_SNDTIMEO_OLD`, the same way.
 pub const SO_SNDTIMEO: usize = 21;
+/// A socket `accept` returns starts with the listening socket's send
+/// timeout: Linux copies the whole listening socket into each new one
+/// (net/core/sock.c, `sk_clone_lock` and `sock_copy`), `sk_sndtimeo` too.
+pub const SEND_TIMEOUT_INHERITED: bool = true;
 /// TCP's own options, from include/uapi/linux/in.h and
 /// include/uapi/linux/tcp.h.
 pub const IPPROTO_TCP: usize = 6;
 pub const TCP_NODELAY: usize = 1;
+/// Linux can hold a connection back from `accept` until it has bytes to
+/// read: `TCP_DEFER_ACCEPT` (include/uapi/linux/tcp.h; net/ipv4/tcp_minisocks.c,
+/// `tcp_check_req`, drops the handshake's bare ACK while it is set).
+pub const TCP_DEFER_ACCEPT: Option<usize> = Some(9);
 
 /// `open` flags both targets share, from include/uapi/asm-generic/fcntl.h.
 /// `O_RDONLY` is 0 everywhere.
