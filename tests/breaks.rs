@@ -820,11 +820,11 @@ fn held_back(root: &str) -> usize {
                 .args(["-tinH", "state", "established", &filter])
                 .output()
                 .unwrap();
-            if String::from_utf8_lossy(&out.stdout).contains(" notsent:648") {
+            if String::from_utf8_lossy(&out.stdout).contains(" notsent:10000") {
                 held += 1;
             }
         }
-        while got < 648 {
+        while got < 10_000 {
             got += stream.read(&mut buf).unwrap();
         }
     }
@@ -845,7 +845,8 @@ fn ch06_no_nodelay() {
     }
     let site = std::env::temp_dir().join(format!("workbook-nagle-{}", std::process::id()));
     std::fs::create_dir_all(&site).unwrap();
-    std::fs::write(site.join("notes.txt"), "n".repeat(648)).unwrap();
+    // Too big to go out in one write with its head (sending.rs).
+    std::fs::write(site.join("notes.txt"), "n".repeat(10_000)).unwrap();
     let root = site.display().to_string();
     let broken_held = with_binaries(&bin, || held_back(&root));
     let real_held = held_back(&root);
@@ -856,9 +857,9 @@ fn ch06_no_nodelay() {
     assert_eq!(real_held, 0, "TCP_NODELAY sends the file at once");
     shown(
         "ch06-no-nodelay",
-        "20 requests for a 648-byte file, one at a time, on one connection; after\n\
+        "20 requests for a 10,000-byte file, one at a time, on one connection; after\n\
          each head, `ss -tin` on the server's side of the connection:\n\
-         without TCP_NODELAY: notsent:648 seen (the file waits for the ACK of the head)\n\
+         without TCP_NODELAY: notsent:10000 seen (the file waits for the ACK of the head)\n\
          stage 07 as it is: never notsent\n",
     );
 }
@@ -1073,20 +1074,23 @@ fn ch07_range_past_end() {
         return;
     }
     let site = Site::new("ch07-range-past-end");
-    site.file("digits.txt", "0123456789\n");
+    // A range too big for the response buffer, so the head goes out
+    // before the file is read (sending.rs): the client sees the promise
+    // broken.
+    site.file("digits.txt", &("0123456789".repeat(1999) + "012345678\n"));
     let text = with_binaries(&bin, || {
         // IDLE 1: curl waits for the rest until the server closes.
         let server = site.start(&["10", "1"]);
         let url = format!("http://127.0.0.1:{}/digits.txt", server.port);
         let out = std::process::Command::new("curl")
-            .args(["-sS", "-r", "5-100", &url])
+            .args(["-sS", "-r", "19995-29994", &url])
             .output()
             .unwrap();
         server.stop_cleanly();
-        patched::redact_ports(&session(&format!("curl -sS -r 5-100 {url}"), &out))
+        patched::redact_ports(&session(&format!("curl -sS -r 19995-29994 {url}"), &out))
     });
     assert!(
-        text.contains("exit status: 18\n--- stdout\n56789\n--- stderr\ncurl: (18) transfer closed with 90 bytes remaining to read\n"),
+        text.contains("exit status: 18\n--- stdout\n5678\n--- stderr\ncurl: (18) transfer closed with 9995 bytes remaining to read\n"),
         "{text}"
     );
     shown("ch07-range-past-end", &text);

@@ -28,7 +28,7 @@ unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 
     // Words only when both pointers reach a word boundary together: an
     // unaligned word access is not allowed everywhere, and never volatile.
     if (dest as usize) % WORD == (src as usize) % WORD {
-        while i < n && (dest as usize + i) % WORD != 0 {
+        while i < n && !(dest as usize + i).is_multiple_of(WORD) {
             // SAFETY: the caller promises n readable bytes at src and n
             // writable ones at dest, not overlapping; i < n.
             unsafe { dest.add(i).write_volatile(src.add(i).read_volatile()) };
@@ -90,7 +90,7 @@ unsafe fn fill(dest: *mut u8, byte: u8, n: usize) {
     // that array by calling `memset`, which would call this again.
     let word = byte as usize * (usize::MAX / 0xff);
     let mut i = 0;
-    while i < n && (dest as usize + i) % WORD != 0 {
+    while i < n && !(dest as usize + i).is_multiple_of(WORD) {
         // SAFETY: i < n, and the caller promises n writable bytes.
         unsafe { dest.add(i).write_volatile(byte) };
         i += 1;

@@ -1,6 +1,7 @@
 //! Sending a response: its head and any page through one buffer, written
-//! out each time it fills, then a file's bytes with `sendfile`, which
-//! never copies them into this process.
+//! out each time it fills; then a small file's bytes in the same buffer,
+//! or a bigger file's with `sendfile`, which never copies them into this
+//! process.
 
 use crate::conn::Conn;
 use crate::response::{Content, Response};
@@ -56,6 +57,23 @@ impl Outgoing {
         self.len = 0;
     }
 
+    /// Appends `length` bytes of `file`, from `offset` on, read straight
+    /// into the buffer, if they fit in what is left of it; `false` if not.
+    fn push_file(
+        &mut self,
+        file: sys::fs::File,
+        offset: u64,
+        length: u64,
+    ) -> Result<bool, sys::Errno> {
+        if length > (RESPONSE_ROOM - self.len) as u64 {
+            return Ok(false);
+        }
+        let end = self.len + length as usize;
+        sys::fs::read_exact_at(file, &mut self.buf[self.len..end], offset)?;
+        self.len = end;
+        Ok(true)
+    }
+
     /// Writes out the rest and says whether everything went.
     fn finish(mut self) -> Result<(), sys::Errno> {
         self.flush();
@@ -66,17 +84,27 @@ impl Outgoing {
 
 // ANCHOR: send
 /// Sends `response` on `conn`, without its content if `head_only`: the
-/// head (and a page) through the buffer, then a file's range, once the
-/// head is out.
+/// head (and a page) through the buffer; a file's range in the same
+/// buffer when it fits there, else with `send_file` once the head is out.
+///
+/// A small file goes out with its head in one `write`, so in one TCP
+/// segment: written apart, the head and the file make two, and a client
+/// that reads the head first wakes up twice for every answer (chapter
+/// 7.2 measures it). Past what the buffer holds, `sendfile` saves copying
+/// the bytes into this process and out again.
 pub fn send(conn: &Conn, response: &Response, head_only: bool) -> Result<(), sys::Errno> {
     let mut out = Outgoing::new(conn.socket);
     response.emit(conn, head_only, &mut |piece| out.push(piece));
-    out.finish()?;
     match response.content {
         Content::File { fd, offset, length } if !head_only => {
-            sys::fs::send_file(conn.socket, fd, offset, length)
+            if out.push_file(fd, offset, length)? {
+                out.finish()
+            } else {
+                out.finish()?;
+                sys::fs::send_file(conn.socket, fd, offset, length)
+            }
         }
-        _ => Ok(()),
+        _ => out.finish(),
     }
 }
 // ANCHOR_END: send

@@ -177,7 +177,7 @@ pub fn read_dir(dir: Dir, each: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno> 
 /// Sends `count` bytes of `file`, from `offset` on, to the socket `sock`:
 /// with `sendfile`, which copies from the file to the socket inside the
 /// kernel, or, where the kernel refuses it for this file, with `pread`
-/// and `write` through a buffer of ours.
+/// and `write` through a buffer of ours (`read_exact_at`).
 pub fn send_file(sock: Socket, file: File, mut offset: u64, mut count: u64) -> Result<(), Errno> {
     while count > 0 {
         // At most 1 GiB per call: Linux sends at most 2 GiB - 4 KiB per call
@@ -204,19 +204,34 @@ pub fn send_file(sock: Socket, file: File, mut offset: u64, mut count: u64) -> R
 fn copy_file(sock: Socket, file: File, mut offset: u64, mut count: u64) -> Result<(), Errno> {
     let mut buf = [0u8; 16 * 1024];
     while count > 0 {
-        let want = count.min(buf.len() as u64) as usize;
-        let ptr = buf.as_mut_ptr() as usize;
-        // SAFETY: pread writes at most `want` bytes at `ptr`, into `buf`.
+        let piece = &mut buf[..count.min(16 * 1024) as usize];
+        read_exact_at(file, piece, offset)?;
+        write_all(sock.fd(), piece)?;
+        offset += piece.len() as u64;
+        count -= piece.len() as u64;
+    }
+    Ok(())
+}
+
+/// Fills `buf` with the bytes of `file` from `offset` on, with `pread`,
+/// which reads at an offset and leaves the file's own position alone. The
+/// file ending first means it is shorter than its size said: EIO.
+pub fn read_exact_at(file: File, buf: &mut [u8], mut offset: u64) -> Result<(), Errno> {
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = &mut buf[done..];
+        let (ptr, len) = (rest.as_mut_ptr() as usize, rest.len());
+        // SAFETY: pread writes at most `len` bytes at `ptr`, into `buf`.
         let pread = || unsafe {
-            arch::syscall5(arch::nr::PREAD, file.fd().0, ptr, want, offset as usize, 0)
+            arch::syscall5(arch::nr::PREAD, file.fd().0, ptr, len, offset as usize, 0)
         };
-        let got = match errno::retry(pread)? {
+        match errno::retry(pread)? {
             0 => return Err(Errno::EIO),
-            got => got,
-        };
-        write_all(sock.fd(), &buf[..got])?;
-        offset += got as u64;
-        count -= got as u64;
+            got => {
+                done += got;
+                offset += got as u64;
+            }
+        }
     }
     Ok(())
 }
