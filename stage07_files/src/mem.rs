@@ -14,9 +14,9 @@
 //!
 //! Since stage 06, `memcpy`, `memset` and `bzero` move a word (8 bytes) at
 //! a time where they can: a server under load zeroes and moves buffers of
-//! kilobytes for every request, and byte by byte that took a fifth of its
-//! time (chapter 6.3 shows the profile). The others stay byte loops: they
-//! only ever see a few bytes.
+//! kilobytes for every request, and byte by byte that took a quarter of
+//! its time (chapter 6.3 shows the profile). The others stay byte loops:
+//! what they see is a few bytes long, or rare.
 
 /// The bytes in a word: what one aligned load or store moves at once.
 const WORD: usize = size_of::<usize>();
@@ -25,8 +25,8 @@ const WORD: usize = size_of::<usize>();
 #[unsafe(no_mangle)]
 unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
     let mut i = 0;
-    // Words only when both pointers reach a word boundary together: an
-    // unaligned word access is not allowed everywhere, and never volatile.
+    // Words only when both pointers reach a word boundary together: a
+    // volatile access must be aligned, at the source and the destination.
     if (dest as usize) % WORD == (src as usize) % WORD {
         while i < n && !(dest as usize + i).is_multiple_of(WORD) {
             // SAFETY: the caller promises n readable bytes at src and n
