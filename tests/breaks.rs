@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use workbook_tests::patched::{self, Patch, session};
+use workbook_tests::site::Site;
 use workbook_tests::{
     Server, answer, assert_no_answer_within, connect, exchange, get_request, run,
     stage_with_closed, to_completion, transcript, with_binaries, workspace_root,
@@ -866,48 +867,6 @@ fn ch06_no_nodelay() {
 
 // Chapter 7
 
-/// A scratch folder: `www/`, the document root, and beside it `secret.txt`,
-/// which no request may reach. Removed when dropped.
-struct Site(PathBuf);
-
-impl Site {
-    fn new(name: &str) -> Site {
-        let top = std::env::temp_dir().join(format!("workbook-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&top);
-        std::fs::create_dir_all(top.join("www")).unwrap();
-        std::fs::write(top.join("secret.txt"), "secret\n").unwrap();
-        Site(top)
-    }
-
-    fn root(&self) -> String {
-        self.0.join("www").display().to_string()
-    }
-
-    /// Writes `contents` to `name` in `www/`, last modified at a fixed
-    /// time, so that `Last-Modified` and `ETag` are the same in every run.
-    fn file(&self, name: &str, contents: &str) {
-        let path = self.0.join("www").join(name);
-        std::fs::write(&path, contents).unwrap();
-        let file = std::fs::File::options().write(true).open(&path).unwrap();
-        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
-        file.set_modified(time).unwrap();
-    }
-
-    /// `stage07_files 0 www` and `extra` arguments.
-    fn start(&self, extra: &[&str]) -> Server {
-        let root = self.root();
-        let mut args = vec!["0", root.as_str()];
-        args.extend_from_slice(extra);
-        Server::start("stage07_files", &args)
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// `request`'s request line, then the answer, as the page shows them.
 fn asked(port: u16, request: &[u8]) -> String {
     let answer = exchange(port, request);
@@ -979,7 +938,7 @@ fn ch07_nofollow_last_only() {
         return;
     };
     let site = Site::new("ch07-nofollow-last-only");
-    std::os::unix::fs::symlink("..", site.0.join("www/up")).unwrap();
+    site.link("up", "..");
     let text = with_binaries(&bin, || {
         let server = site.start(&[]);
         let last = exchange(server.port, &get_request("/up/"));
@@ -1138,7 +1097,7 @@ fn ch07_no_send_timeout() {
     };
     let site = Site::new("ch07-no-send-timeout");
     // Larger than what the socket buffers on both sides hold.
-    site.file("big.bin", &"b".repeat(64 * 1024 * 1024));
+    site.file("big.bin", "b".repeat(64 * 1024 * 1024));
     // TIMEOUT 1: a client asks for the file and reads nothing.
     let stalled = |server: &Server| {
         let mut stream = connect(server.port);
@@ -1187,7 +1146,7 @@ fn ch07_one_sendfile() {
     };
     let site = Site::new("ch07-one-sendfile");
     let size = 64 * 1024 * 1024;
-    site.file("big.bin", &"b".repeat(size));
+    site.file("big.bin", "b".repeat(size));
     let text = with_binaries(&bin, || {
         // TIMEOUT 1: the client asks, pauses 3 seconds, then reads. The
         // first sendfile gives up after a second without room to write,
@@ -1235,7 +1194,7 @@ fn ch03_no_fill_stage07() {
         return;
     };
     let site = Site::new("ch03-no-fill-stage07");
-    let root = site.root();
+    let root = site.root().display().to_string();
     let out = with_binaries(&bin, || {
         to_completion(stage_with_closed("stage07_files", 0, &["0", &root]))
             .output()

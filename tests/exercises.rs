@@ -10,6 +10,7 @@
 
 use std::path::PathBuf;
 use workbook_tests::patched::{self, Patch, session};
+use workbook_tests::site::Site;
 use workbook_tests::{
     Server, exchange, get_request, run, send_byte_by_byte, send_cut_short, shown as shown_bytes,
     shown_request, stage, stage_with_closed, to_completion, with_binaries, workspace_root,
@@ -876,73 +877,6 @@ fn ch06_number_requests() {
 
 // Chapter 7
 
-/// A scratch folder for a stage 07 server: `www/`, the document root, and
-/// beside it `secret.txt`, which no request may reach. Removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let top = std::env::temp_dir().join(format!("workbook-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&top);
-        std::fs::create_dir_all(top.join("www")).unwrap();
-        std::fs::write(top.join("secret.txt"), "secret\n").unwrap();
-        Scratch(top)
-    }
-
-    fn root(&self) -> PathBuf {
-        self.0.join("www")
-    }
-
-    /// Writes `contents` to `path` in `www/`, last modified at a fixed
-    /// time, so that `Last-Modified` and `ETag` are the same in every run.
-    fn file(&self, path: &str, contents: &str) {
-        let path = self.root().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, contents).unwrap();
-        let file = std::fs::File::options().write(true).open(&path).unwrap();
-        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
-        file.set_modified(time).unwrap();
-    }
-
-    /// `stage07_files` serving `www/`, with `extra` arguments.
-    fn start(&self, extra: &[&str]) -> Server {
-        let root = self.root().display().to_string();
-        let mut args = vec!["0", root.as_str()];
-        args.extend_from_slice(extra);
-        Server::start("stage07_files", &args)
-    }
-
-    /// The names in `www/` and in its folders, hidden ones included,
-    /// sorted: a folder's with a `/` after it, a link's with `@`.
-    fn names(&self) -> Vec<String> {
-        fn walk(dir: &std::path::Path, prefix: &str, names: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let entry = entry.unwrap();
-                let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-                let kind = entry.file_type().unwrap();
-                if kind.is_symlink() {
-                    names.push(format!("{name}@"));
-                } else if kind.is_dir() {
-                    names.push(format!("{name}/"));
-                    walk(&entry.path(), &format!("{name}/"), names);
-                } else {
-                    names.push(name);
-                }
-            }
-        }
-        let mut names = Vec::new();
-        walk(&self.root(), "", &mut names);
-        names.sort();
-        names
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A request with `method` and `target`, and `content` after it if any.
 fn request_with(method: &str, target: &str, content: Option<&[u8]>) -> Vec<u8> {
     let mut request = format!("{method} {target} HTTP/1.1\r\nHost: x\r\n").into_bytes();
@@ -966,7 +900,7 @@ fn ch07_put_and_delete() {
     let Some(bin) = solution("ch07-put-and-delete") else {
         return;
     };
-    let scratch = Scratch::new("ch07-put");
+    let scratch = Site::new("ch07-put");
     std::fs::create_dir(scratch.root().join("docs")).unwrap();
     std::fs::write(scratch.root().join("docs/old.txt"), "old\n").unwrap();
     std::os::unix::fs::symlink("/", scratch.root().join("everything")).unwrap();
@@ -1079,7 +1013,7 @@ fn ch07_put_and_delete() {
         "new\n"
     );
     assert_eq!(
-        std::fs::read_to_string(scratch.0.join("secret.txt")).unwrap(),
+        std::fs::read_to_string(scratch.top().join("secret.txt")).unwrap(),
         "secret\n"
     );
     let text = format!(
@@ -1094,7 +1028,7 @@ fn ch07_index_htm() {
     let Some(bin) = solution("ch07-index-htm") else {
         return;
     };
-    let scratch = Scratch::new("ch07-index-htm");
+    let scratch = Site::new("ch07-index-htm");
     scratch.file("old/index.htm", "<h1>old site</h1>\n");
     scratch.file("both/index.htm", "<h1>htm</h1>\n");
     scratch.file("both/index.html", "<h1>html</h1>\n");
@@ -1124,7 +1058,7 @@ fn ch07_webmanifest() {
     let Some(bin) = solution("ch07-webmanifest") else {
         return;
     };
-    let scratch = Scratch::new("ch07-webmanifest");
+    let scratch = Site::new("ch07-webmanifest");
     scratch.file("app.webmanifest", "{\"name\": \"Workbook\"}\n");
     let text = with_binaries(&bin, || {
         let server = scratch.start(&[]);
@@ -1144,7 +1078,7 @@ fn ch07_no_listing() {
     let Some(bin) = solution("ch07-no-listing") else {
         return;
     };
-    let scratch = Scratch::new("ch07-no-listing");
+    let scratch = Site::new("ch07-no-listing");
     scratch.file("site/index.html", "<h1>site</h1>\n");
     scratch.file("notes.txt", "notes\n");
     let text = with_binaries(&bin, || {
@@ -1185,9 +1119,9 @@ fn ch07_listing_sizes() {
     let Some(bin) = solution("ch07-listing-sizes") else {
         return;
     };
-    let scratch = Scratch::new("ch07-listing-sizes");
+    let scratch = Site::new("ch07-listing-sizes");
     scratch.file("a.txt", "hello");
-    scratch.file("b.bin", &"b".repeat(1234));
+    scratch.file("b.bin", "b".repeat(1234));
     scratch.file("sub/c.txt", "c");
     std::os::unix::fs::symlink("a.txt", scratch.root().join("link")).unwrap();
     let text = with_binaries(&bin, || {

@@ -204,14 +204,8 @@ fn a_worker_out_of_descriptors_waits_and_tries_again() {
             assert!(raised.success(), "{stage}: prlimit --pid {}", child.pid);
         }
         assert_ok(stage, &workbook_tests::answer(waiting));
-        let stopped = server.stop();
-        assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
-        let died: Vec<_> = stopped
-            .stdout
-            .iter()
-            .filter(|line| line.contains("starting another"))
-            .collect();
-        assert!(died.is_empty(), "{stage}: no worker may exit: {died:?}");
+        // No worker may exit: it would have been restarted.
+        let stopped = server.stop_checked();
         let said = stopped
             .stderr
             .lines()

@@ -4,67 +4,13 @@
 //! temporary folder, starts the server on it, and asks it over TCP.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use workbook_tests::site::{SECRET, Site};
 use workbook_tests::strict::exchange_checked;
 use workbook_tests::{Server, connect, reset_on_close, runs_report, scenarios, source};
 
 const STAGE: &str = "stage07_files";
 /// The big file: 100 MiB, generated here, never kept in the repository.
 const BIG: usize = 100 << 20;
-/// What a file outside the document root holds, to recognise a leak.
-const SECRET: &str = "SECRET-OUTSIDE-THE-DOCROOT";
-
-// ANCHOR: docroot
-/// A temporary folder, removed when dropped: `outside/` holds a secret,
-/// `outside/www/` is the document root the server gets.
-struct Site {
-    top: PathBuf,
-}
-
-impl Site {
-    fn new(name: &str) -> Site {
-        let top = std::env::temp_dir().join(format!("stage07-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&top);
-        std::fs::create_dir_all(top.join("www")).unwrap();
-        std::fs::write(top.join("secret.txt"), SECRET).unwrap();
-        Site { top }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.top.join("www")
-    }
-
-    fn file(&self, path: &str, contents: impl AsRef<[u8]>) -> &Site {
-        let path = self.root().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-        self
-    }
-
-    fn dir(&self, path: &str) -> &Site {
-        std::fs::create_dir_all(self.root().join(path)).unwrap();
-        self
-    }
-
-    fn link(&self, path: &str, to: impl AsRef<Path>) -> &Site {
-        std::os::unix::fs::symlink(to, self.root().join(path)).unwrap();
-        self
-    }
-
-    fn start(&self, extra: &[&str]) -> Server {
-        let root = self.root().display().to_string();
-        let mut args = vec!["0", &root];
-        args.extend_from_slice(extra);
-        Server::start(STAGE, &args)
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.top);
-    }
-}
-
 /// The usual small site most tests use.
 fn small_site(name: &str) -> Site {
     let site = Site::new(name);
@@ -81,9 +27,7 @@ fn small_site(name: &str) -> Site {
         .dir("empty");
     site
 }
-// ANCHOR_END: docroot
 
-// ANCHOR: http
 /// A response, split: status code, header lines, body.
 struct Response {
     status: u16,
@@ -144,8 +88,6 @@ fn request(method: &str, target: &str, extra: &str) -> Vec<u8> {
 fn get(port: u16, target: &str) -> Response {
     ask(port, &request("GET", target, ""))
 }
-
-// ANCHOR_END: http
 
 /// As since stage 05, a worker that answers before it has read the whole
 /// request reads the rest before closing (see the scenario).
@@ -220,7 +162,6 @@ fn every_content_type_in_the_table() {
     insta::assert_snapshot!(report);
 }
 
-// ANCHOR: traversal
 /// Every spelling of a way out of the document root we could think of:
 /// `..` raw and percent-encoded in every case, with encoded slashes, doubled
 /// slashes, dots that only look like `..`, NULs, backslashes, and hidden
@@ -303,15 +244,14 @@ fn no_spelling_of_dot_dot_leaves_the_docroot() {
     server.stop_cleanly();
     insta::assert_snapshot!(report);
 }
-// ANCHOR_END: traversal
 
 #[test]
 fn follows_no_symbolic_link() {
     let site = small_site("links");
-    let outside = site.top.join("secret.txt");
+    let outside = site.top().join("secret.txt");
     site.link("secret-link.txt", &outside)
         .link("passwd", "/etc/passwd")
-        .link("outside-dir", &site.top)
+        .link("outside-dir", site.top())
         .link("docs-link", "docs")
         .link("index-link.html", "index.html")
         .dir("sub")
@@ -534,7 +474,6 @@ fn answers_304_to_both_validators() {
     insta::assert_snapshot!(report);
 }
 
-// ANCHOR: big
 /// The big file's bytes: a pattern that no shifted or repeated block of it
 /// matches, so a misplaced piece shows.
 fn big_byte(i: usize) -> u8 {
@@ -585,7 +524,6 @@ fn serves_100_mib_intact_and_a_range_of_it() {
     );
     server.stop_cleanly();
 }
-// ANCHOR_END: big
 
 #[test]
 fn a_slow_reader_does_not_hold_up_the_others() {
@@ -912,7 +850,6 @@ fn leaves_no_descriptor_zombie_or_process_behind() {
     });
 }
 
-// ANCHOR: browser
 /// A real browser loads the demo site: headless Chromium (Debian's
 /// `chromium`) takes a screenshot of http://127.0.0.1:PORT/, and the
 /// server's log must show the page, its stylesheet and its image each
@@ -948,7 +885,6 @@ fn a_browser_loads_the_demo_site() {
         );
     }
 }
-// ANCHOR_END: browser
 
 /// Started with standard input, output or error closed, it fills the gap
 /// with /dev/null and runs as it would with /dev/null there: its socket

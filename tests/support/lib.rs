@@ -23,6 +23,7 @@ pub mod diff;
 pub mod generated;
 pub mod patched;
 pub mod scenarios;
+pub mod site;
 pub mod source;
 pub mod strict;
 
@@ -442,15 +443,26 @@ impl Server {
     /// Stops the server and checks that it ended well and that no worker
     /// died along the way. Returns its log lines.
     pub fn stop_cleanly(self) -> Vec<String> {
+        self.stop_checked().stdout
+    }
+
+    /// [`Server::stop_cleanly`], returning all the server printed.
+    pub fn stop_checked(self) -> Stopped {
+        let stage = self.stage.clone();
         let stopped = self.stop();
-        assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+        assert_eq!(
+            stopped.status.code(),
+            Some(0),
+            "{stage}: {}",
+            stopped.stderr
+        );
         let died: Vec<_> = stopped
             .stdout
             .iter()
             .filter(|line| line.contains("starting another"))
             .collect();
-        assert!(died.is_empty(), "no worker may die: {died:?}");
-        stopped.stdout
+        assert!(died.is_empty(), "{stage}: no worker may die: {died:?}");
+        stopped
     }
 }
 

@@ -204,7 +204,8 @@ pub fn send_file(sock: Socket, file: File, mut offset: u64, mut count: u64) -> R
 fn copy_file(sock: Socket, file: File, mut offset: u64, mut count: u64) -> Result<(), Errno> {
     let mut buf = [0u8; 16 * 1024];
     while count > 0 {
-        let piece = &mut buf[..count.min(16 * 1024) as usize];
+        let len = count.min(buf.len() as u64) as usize;
+        let piece = &mut buf[..len];
         read_exact_at(file, piece, offset)?;
         write_all(sock.fd(), piece)?;
         offset += piece.len() as u64;

@@ -989,16 +989,23 @@ def sys_lstat64(s, c):
     return _path_stat(s, c, follow=False)
 
 
+def _check_at_flags(name, flags, known, emulated):
+    """The flags of an *at call: one xnu does not know is EINVAL, checked
+    before the path is looked at; one it knows that darwin-run does not
+    emulate stops the run."""
+    if flags & ~known:
+        raise Fail(xnu.E["EINVAL"])
+    if flags & ~emulated:
+        raise Fatal(f"{name} flags {flags:#x} are not emulated")
+
+
 @syscall(470, "fstatat64")
 def sys_fstatat64(s, c):
     dirfd, path_at, at, flags = c.int(0), c.size(1), c.size(2), c.int(3)
-    shown_flags = strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()])
+    shown_flags = strace.flags(flags, list(xnu.AT_FLAGS.items()))
     c.show(strace.fd(dirfd), strace.pointer(path_at), strace.pointer(at), shown_flags)
     # fstatat64 checks its flags first, then fstatat_internal looks the path up
-    if flags & ~xnu.FSTATAT_FLAGS:
-        raise Fail(xnu.E["EINVAL"])
-    if flags & ~xnu.AT_SYMLINK_NOFOLLOW:
-        raise Fatal(f"fstatat64 flags {flags:#x} are not emulated")
+    _check_at_flags("fstatat64", flags, xnu.FSTATAT_FLAGS, xnu.AT_SYMLINK_NOFOLLOW)
     host_dirfd = _at_dirfd(s, dirfd, path_at)
     path = s.cstring(path_at)
     c.show(strace.fd(dirfd), strace.quote(path, None), strace.pointer(at), shown_flags)
@@ -1509,12 +1516,9 @@ def sys_unlinkat(s, c):
     """unlinkat (bsd/vfs/vfs_syscalls.c): flags it does not know are
     EINVAL before the path is looked at; AT_REMOVEDIR makes it rmdir."""
     dirfd, path_at, flags = c.int(0), c.size(1), c.int(2)
-    shown_flags = strace.flags(flags, [(b, n) for b, n in xnu.AT_FLAGS.items()])
+    shown_flags = strace.flags(flags, list(xnu.AT_FLAGS.items()))
     c.show(strace.fd(dirfd), strace.pointer(path_at), shown_flags)
-    if flags & ~xnu.UNLINKAT_FLAGS:
-        raise Fail(xnu.E["EINVAL"])
-    if flags & ~xnu.AT_REMOVEDIR:
-        raise Fatal(f"unlinkat flags {flags:#x} are not emulated")
+    _check_at_flags("unlinkat", flags, xnu.UNLINKAT_FLAGS, xnu.AT_REMOVEDIR)
     host_dirfd = _at_dirfd(s, dirfd, path_at)
     path = s.cstring(path_at)
     c.show(strace.fd(dirfd), strace.quote(path, None), shown_flags)
